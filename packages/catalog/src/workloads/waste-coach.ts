@@ -1,0 +1,192 @@
+import type { EnvContract, ResourceSpec, WorkloadSpec } from '../types';
+
+/** What a service that checks users' access tokens needs (see the auth service). */
+export const tokenVerifierEnv: EnvContract = {
+  AUTH_JWKS_URL: {
+    type: 'url',
+    description: 'JWKS of the auth service, used to verify access tokens.',
+    default: 'http://auth:8000/.well-known/jwks.json',
+  },
+  JWT_ISSUER: { type: 'string', description: 'Expected `iss` of access tokens.', default: 'waste-coach-auth' },
+  JWT_AUDIENCE: { type: 'string', description: 'Expected `aud` of access tokens.', default: 'waste-coach' },
+};
+
+const apiResources: ResourceSpec = {
+  requests: { cpu: '100m', memory: '128Mi' },
+  limits: { cpu: '500m', memory: '256Mi' },
+};
+
+const api = (
+  spec: Omit<WorkloadSpec, 'product' | 'kind' | 'cluster' | 'resources'> & { resources?: ResourceSpec },
+): WorkloadSpec => ({
+  product: 'waste-coach',
+  kind: 'http',
+  cluster: 'kubeadm',
+  resources: apiResources,
+  replicas: { min: 2, max: 4 },
+  placement: { nodeRole: 'api' },
+  ...spec,
+});
+
+export const auth = api({
+  name: 'auth',
+  description: 'Accounts, login, JWT issuing with refresh rotation, OAuth login, JWKS.',
+  env: {
+    JWT_ISSUER: { type: 'string', description: '`iss` of issued tokens.', default: 'waste-coach-auth' },
+    JWT_AUDIENCE: { type: 'string', description: '`aud` of issued tokens.', default: 'waste-coach' },
+    ACCESS_TOKEN_TTL_SEC: {
+      type: 'int',
+      description: 'Access token lifetime.',
+      default: '900',
+      min: 60,
+      max: 900,
+    },
+    REFRESH_TOKEN_TTL_SEC: {
+      type: 'int',
+      description: 'Refresh token lifetime.',
+      default: '1209600',
+      min: 3600,
+      max: 7776000,
+    },
+    JWT_SIGNING_KEYS: {
+      type: 'string',
+      description: 'JSON array of private JWKs (EdDSA or ES256); the first signs, all verify.',
+      required: true,
+      secret: true,
+    },
+    ARGON2_MEMORY_KIB: { type: 'int', description: 'argon2id memory cost.', default: '19456', min: 19456 },
+    ARGON2_TIME_COST: { type: 'int', description: 'argon2id iterations.', default: '2', min: 2 },
+    ARGON2_PARALLELISM: { type: 'int', description: 'argon2id lanes.', default: '1', min: 1, max: 8 },
+  },
+  dependencies: {
+    postgres: { server: 'postgres', database: 'auth' },
+    redis: { server: 'redis', keyPrefix: 'auth:' },
+  },
+  resources: { requests: { cpu: '200m', memory: '192Mi' }, limits: { cpu: '1', memory: '384Mi' } },
+});
+
+export const my = api({
+  name: 'my',
+  description: 'User profile, settings and account deletion.',
+  env: { ...tokenVerifierEnv },
+  dependencies: {
+    postgres: { server: 'postgres', database: 'my' },
+    redis: { server: 'redis', keyPrefix: 'my:' },
+    services: ['auth'],
+  },
+});
+
+export const scan = api({
+  name: 'scan',
+  description: 'Scan uploads (presigned S3 PUT), submission to the pipeline, results and history.',
+  env: {
+    ...tokenVerifierEnv,
+    IMAGES_BUCKET: { type: 'string', description: 'Bucket for scan images.', default: 'waste-coach-images' },
+    S3_ENDPOINT: { type: 'url', description: 'S3 endpoint override (tests, MinIO).', default: 'https://s3.ap-northeast-2.amazonaws.com' },
+    MAX_UPLOAD_BYTES: { type: 'int', description: 'Largest accepted image.', default: '10485760', min: 1024 },
+  },
+  dependencies: {
+    postgres: { server: 'postgres', database: 'scan' },
+    redis: { server: 'redis', keyPrefix: 'scan:' },
+    amqp: { server: 'rabbitmq', consumes: ['q.api'], publishes: ['q.storage'] },
+    services: ['auth'],
+  },
+});
+
+export const character = api({
+  name: 'character',
+  description: 'XP, levels and badges earned from completed scans.',
+  env: { ...tokenVerifierEnv },
+  dependencies: {
+    postgres: { server: 'postgres', database: 'character' },
+    amqp: { server: 'rabbitmq', consumes: ['q.batch'], publishes: [] },
+    services: ['auth'],
+  },
+});
+
+export const location = api({
+  name: 'location',
+  description: 'Nearest collection points (recycling, clothing, batteries, e-waste).',
+  dependencies: { postgres: { server: 'postgres', database: 'location' } },
+});
+
+export const info = api({
+  name: 'info',
+  description: 'Waste categories, materials and disposal steps, with full-text search.',
+  dependencies: { postgres: { server: 'postgres', database: 'info' } },
+});
+
+export const chat = api({
+  name: 'chat',
+  description: 'Disposal-guidance chatbot over WebSocket: retrieval over info data, optional LLM.',
+  env: {
+    ...tokenVerifierEnv,
+    LLM_BASE_URL: { type: 'string', description: 'OpenAI-compatible endpoint; empty = retrieval only.', default: '' },
+    LLM_API_KEY: { type: 'string', description: 'Key for LLM_BASE_URL.', default: '', secret: true },
+    LLM_MODEL: { type: 'string', description: 'Model name for LLM_BASE_URL.', default: 'gpt-4o-mini' },
+  },
+  dependencies: {
+    postgres: { server: 'postgres', database: 'info', owner: false },
+    redis: { server: 'redis', keyPrefix: 'chat:' },
+    services: ['auth', 'info'],
+  },
+});
+
+const workerResources: ResourceSpec = {
+  requests: { cpu: '200m', memory: '256Mi' },
+  limits: { cpu: '1', memory: '512Mi' },
+};
+
+export const workerStorage: WorkloadSpec = {
+  name: 'worker-storage',
+  product: 'waste-coach',
+  kind: 'worker',
+  cluster: 'kubeadm',
+  description: 'Checks uploaded images, strips EXIF/GPS, makes thumbnails, passes jobs to the AI queue.',
+  port: 9101,
+  env: {
+    IMAGES_BUCKET: { type: 'string', description: 'Bucket for scan images.', default: 'waste-coach-images' },
+    S3_ENDPOINT: { type: 'url', description: 'S3 endpoint override (tests, MinIO).', default: 'https://s3.ap-northeast-2.amazonaws.com' },
+  },
+  dependencies: {
+    postgres: { server: 'postgres', database: 'scan', owner: false },
+    amqp: { server: 'rabbitmq', consumes: ['q.storage'], publishes: ['q.ai'] },
+  },
+  resources: workerResources,
+  replicas: { min: 1, max: 3 },
+  placement: { nodeRole: 'worker' },
+};
+
+export const workerAi: WorkloadSpec = {
+  name: 'worker-ai',
+  product: 'waste-coach',
+  kind: 'worker',
+  cluster: 'kubeadm',
+  description: 'Classifies scanned items through a vision provider (OpenAI-compatible or label).',
+  port: 9102,
+  env: {
+    VISION_PROVIDER: { type: 'enum', values: ['label', 'openai'], description: 'Classifier.', default: 'label' },
+    VISION_BASE_URL: { type: 'string', description: 'OpenAI-compatible endpoint for the openai provider.', default: '' },
+    VISION_API_KEY: { type: 'string', description: 'Key for VISION_BASE_URL.', default: '', secret: true },
+    VISION_MODEL: { type: 'string', description: 'Model for the openai provider.', default: 'gpt-4o' },
+  },
+  dependencies: {
+    postgres: { server: 'postgres', database: 'scan', owner: false },
+    amqp: { server: 'rabbitmq', consumes: ['q.ai'], publishes: ['q.api', 'q.batch'] },
+  },
+  resources: workerResources,
+  replicas: { min: 1, max: 3 },
+  placement: { nodeRole: 'worker' },
+};
+
+export const wasteCoachWorkloads: readonly WorkloadSpec[] = [
+  auth,
+  my,
+  scan,
+  character,
+  location,
+  info,
+  chat,
+  workerStorage,
+  workerAi,
+];

@@ -1,0 +1,155 @@
+import { buildCatalog, catalog, CatalogError, envContract, type CatalogInput, type WorkloadSpec } from '../src';
+
+const res = { requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: '128Mi' } };
+const pg: WorkloadSpec = { name: 'pg', product: 'platform', kind: 'data', engine: 'postgres', cluster: 'kubeadm', description: 'db', port: 5432, resources: res };
+const svc = (name: string, extra: Partial<WorkloadSpec> = {}): WorkloadSpec => ({
+  name,
+  product: 'platform',
+  kind: 'http',
+  cluster: 'kubeadm',
+  description: name,
+  resources: res,
+  ...extra,
+});
+const images = (...names: string[]) => Object.fromEntries(names.map((n) => [n, '1.0.0']));
+const problemsOf = (input: CatalogInput): readonly string[] => {
+  try {
+    buildCatalog(input);
+  } catch (e) {
+    expect(e).toBeInstanceOf(CatalogError);
+    return (e as CatalogError).problems;
+  }
+  throw new Error('catalog was accepted');
+};
+
+describe('the platform catalog', () => {
+  it('holds every workload of both products', () => {
+    expect(catalog.workloads.map((w) => w.name).sort()).toEqual(
+      ['auth', 'character', 'chat', 'game-redis', 'game-server', 'info', 'location', 'my', 'postgres', 'rabbitmq', 'rds', 'redis', 'scan', 'web', 'worker-ai', 'worker-storage'].sort(),
+    );
+  });
+
+  it('gives every served workload a port and every http service its /api/v1 route', () => {
+    for (const w of catalog.workloads.filter((x) => ['http', 'socket', 'worker'].includes(x.kind))) {
+      expect(w.port).toEqual(expect.any(Number));
+    }
+    expect(catalog.get('info').route).toBe('/api/v1/info');
+    expect(catalog.get('auth').route).toBe('/api/v1/auth');
+  });
+
+  it('allocates the same ports and redis dbs on every load', () => {
+    const again = buildCatalog({ workloads: catalog.workloads, queues: catalog.queues, exchanges: catalog.exchanges, images: images(...catalog.workloads.map((w) => w.name)) });
+    for (const w of catalog.workloads) {
+      expect(again.get(w.name).port).toBe(w.port);
+      expect(again.get(w.name).dependencies.redis?.db).toBe(w.dependencies.redis?.db);
+    }
+    const dbs = catalog.workloads.filter((w) => w.dependencies.redis?.server === 'redis').map((w) => w.dependencies.redis!.db);
+    expect(new Set(dbs).size).toBe(dbs.length);
+  });
+
+  it('derives env contracts from dependencies', () => {
+    const info = catalog.get('info').env;
+    expect(info.DATABASE_URL).toMatchObject({ required: true, secret: true });
+    expect(info.PORT?.default).toBe(String(catalog.get('info').port));
+    expect(catalog.get('game-server').env.REDIS_URL?.required).toBeUndefined();
+    expect(catalog.get('scan').env.AMQP_URL?.required).toBe(true);
+  });
+
+  it('throws an unknown-workload error naming what exists', () => {
+    expect(() => catalog.get('nope')).toThrow(/no workload "nope".*auth/);
+  });
+});
+
+describe('catalog validation', () => {
+  it('rejects a duplicate port naming both workloads', () => {
+    const problems = problemsOf({ workloads: [svc('alpha', { port: 8080 }), svc('beta', { port: 8080 })], images: images('alpha', 'beta') });
+    expect(problems).toEqual([expect.stringMatching(/duplicate port 8080.*"alpha" and "beta"/)]);
+  });
+
+  it('allows the same port in different clusters', () => {
+    expect(() =>
+      buildCatalog({ workloads: [svc('alpha', { port: 8080 }), svc('beta', { port: 8080, cluster: 'pi' })], images: images('alpha', 'beta') }),
+    ).not.toThrow();
+  });
+
+  it('rejects duplicate routes and databases, naming both', () => {
+    const problems = problemsOf({
+      workloads: [
+        pg,
+        svc('alpha', { route: '/api/v1/x', dependencies: { postgres: { server: 'pg', database: 'x' } } }),
+        svc('beta', { route: '/api/v1/x', dependencies: { postgres: { server: 'pg', database: 'x' } } }),
+      ],
+      images: images('alpha', 'beta', 'pg'),
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/duplicate route "\/api\/v1\/x".*"alpha" and "beta"/),
+        expect.stringMatching(/duplicate database "pg\/x".*"alpha" and "beta"/),
+      ]),
+    );
+  });
+
+  it('rejects dependencies on things that do not exist, and lists every problem at once', () => {
+    const problems = problemsOf({
+      workloads: [
+        svc('alpha', {
+          dependencies: { postgres: { server: 'ghost', database: 'a' }, services: ['nobody'], amqp: { server: 'pg', consumes: ['q.none'] } },
+        }),
+        pg,
+      ],
+      images: images('alpha', 'pg'),
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('"alpha" depends on postgres server "ghost", which does not exist'),
+        expect.stringContaining('"alpha" depends on service "nobody", which does not exist'),
+        expect.stringContaining('"alpha" depends on "pg" as rabbitmq, but it is a postgres workload'),
+        expect.stringContaining('"alpha" uses queue "q.none", which is not declared'),
+      ]),
+    );
+    expect(problems.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('rejects limits below requests', () => {
+    const problems = problemsOf({
+      workloads: [svc('alpha', { resources: { requests: { cpu: '1', memory: '512Mi' }, limits: { cpu: '500m', memory: '256Mi' } } })],
+      images: images('alpha'),
+    });
+    expect(problems).toEqual([
+      expect.stringContaining('"alpha": memory limit 256Mi is below its request 512Mi'),
+      expect.stringContaining('"alpha": cpu limit 500m is below its request 1'),
+    ]);
+  });
+
+  it('rejects a missing or latest image, bad quantities and bad env names', () => {
+    const problems = problemsOf({
+      workloads: [
+        svc('alpha', { env: { lower: { type: 'string', description: 'x' } } }),
+        svc('beta', { resources: { requests: { cpu: 'lots', memory: '1Mi' }, limits: { memory: '1Mi' } } }),
+      ],
+      images: { beta: 'latest' },
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('"alpha": no image reference'),
+        expect.stringContaining('"beta": image reference must not be "latest"'),
+        expect.stringContaining('"lots" is not a Kubernetes quantity'),
+        expect.stringContaining('env name "lower" must be UPPER_SNAKE_CASE'),
+      ]),
+    );
+  });
+
+  it('requires an owner for a shared database', () => {
+    const problems = problemsOf({
+      workloads: [pg, svc('alpha', { dependencies: { postgres: { server: 'pg', database: 'x', owner: false } } })],
+      images: images('alpha', 'pg'),
+    });
+    expect(problems).toEqual([expect.stringContaining('uses database "pg/x", which no workload owns')]);
+  });
+
+  it('envContract lets a workload override a standard variable', () => {
+    const env = envContract(svc('alpha', { port: 9000, env: { LOG_LEVEL: { type: 'enum', values: ['info'], default: 'info', description: 'x' } } }));
+    expect(env.PORT?.default).toBe('9000');
+    expect(env.LOG_LEVEL?.values).toEqual(['info']);
+  });
+});

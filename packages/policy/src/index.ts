@@ -1,0 +1,4 @@
+export * from './core';
+export * from './sources';
+export { terraformRules } from './terraform';
+export { kubernetesRules } from './kubernetes';

@@ -1,0 +1,91 @@
+import type { IncomingMessage, ServerResponse, Server } from 'node:http';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Workload } from '@hybrid/catalog';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { installErrorHandlers } from './errors';
+import type { Logger } from './logger';
+import { createMetrics, installMetrics } from './metrics';
+
+export type ServiceApp = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+/** A readiness check: resolves when the dependency answers, rejects (or times out) when it does not. */
+export type ReadyCheck = () => Promise<unknown>;
+
+export interface ServiceAppOptions {
+  readonly workload: Workload;
+  readonly log: Logger;
+  /** Checks run by GET /ready, by dependency name. */
+  readonly checks?: Readonly<Record<string, ReadyCheck>>;
+  readonly version?: string;
+  /** Per-check timeout for /ready. @default 1500 */
+  readonly readyTimeoutMs?: number;
+  /** Largest request body. @default 1 MiB */
+  readonly bodyLimit?: number;
+}
+
+const withTimeout = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
+  new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+    p.then(
+      (v) => (clearTimeout(t), resolve(v)),
+      (e: unknown) => (clearTimeout(t), reject(e instanceof Error ? e : new Error(String(e)))),
+    );
+  });
+
+/**
+ * The fastify app every service starts from: FastAPI-shaped errors, /health, /ready, /metrics,
+ * /openapi.json and /docs. Register routes afterwards (under `workload.route`).
+ */
+export async function createServiceApp(opts: ServiceAppOptions): Promise<ServiceApp> {
+  const { workload, log } = opts;
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    return503OnClosing: true,
+    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false, useDefaults: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  installErrorHandlers(app);
+  const { registry, httpDuration } = createMetrics(workload.name);
+  installMetrics(app, registry, httpDuration);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: workload.name, description: workload.description, version: opts.version ?? '0.0.0' },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  // While draining, finish each response with Connection: close so keep-alive clients let go.
+  app.addHook('onSend', async (_req, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
+
+  app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+
+  const checks = opts.checks ?? {};
+  const timeout = opts.readyTimeoutMs ?? 1500;
+  app.get('/ready', { schema: { hide: true } }, async (_req, reply) => {
+    if (closing) return reply.code(503).send({ status: 'unavailable', failed: { process: 'shutting down' } });
+    const names = Object.keys(checks);
+    const results = await Promise.allSettled(names.map((n) => withTimeout(checks[n]!(), timeout, n)));
+    const failed: Record<string, string> = {};
+    results.forEach((r, i) => {
+      if (r.status === 'rejected') failed[names[i]!] = (r.reason as Error).message || 'unreachable';
+    });
+    if (Object.keys(failed).length) {
+      return reply.code(503).send({ status: 'unavailable', failed, detail: `not ready: ${Object.keys(failed).join(', ')} unreachable` });
+    }
+    return { status: 'ok', checks: Object.fromEntries(names.map((n) => [n, 'ok'])) };
+  });
+  return app;
+}

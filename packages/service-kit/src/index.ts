@@ -1,0 +1,20 @@
+export { createServiceApp, type ReadyCheck, type ServiceApp, type ServiceAppOptions } from './app';
+export { AmqpClient, createPgPool, createRedis, type AmqpSetup } from './clients';
+export { ConfigError, loadConfig, ServiceConfig, type ConfigValue } from './config';
+export {
+  ErrorResponse,
+  HttpError,
+  installErrorHandlers,
+  notFound,
+  toValidationItems,
+  UnprocessableError,
+  ValidationErrorItem,
+  ValidationErrorResponse,
+} from './errors';
+export { InflightTracker } from './inflight';
+export { createLogger, REDACT_PATHS, type Logger } from './logger';
+export { createMetrics } from './metrics';
+export { runMigrations } from './migrate';
+export { buildService, runService, type BuildOptions, type BuiltService, type ServiceContext, type ServiceDefinition } from './service';
+export { declareTopology, retryQueueName } from './topology';
+export { Type, type Static, type TSchema } from 'typebox';

@@ -1,0 +1,176 @@
+import { catalog as platformCatalog, type Catalog, type Workload } from '@hybrid/catalog';
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
+import { createServiceApp, type ReadyCheck, type ServiceApp } from './app';
+import { AmqpClient, createPgPool, createRedis } from './clients';
+import { ConfigError, loadConfig, type ServiceConfig } from './config';
+import { InflightTracker } from './inflight';
+import { createLogger, type Logger } from './logger';
+import { runMigrations } from './migrate';
+
+/** What a service's code gets: its config and the clients its catalog entry declares. */
+export interface ServiceContext {
+  readonly workload: Workload;
+  readonly config: ServiceConfig;
+  readonly log: Logger;
+  /** Present when the entry depends on PostgreSQL and DATABASE_URL is set. */
+  readonly pg: pg.Pool | undefined;
+  readonly redis: Redis | undefined;
+  readonly amqp: AmqpClient | undefined;
+  /** Work in progress outside HTTP requests; SIGTERM waits for it. */
+  readonly inflight: InflightTracker;
+  /** Runs when the service stops, after in-flight work drained, before clients close (last registered, first run). */
+  onShutdown(fn: () => Promise<void> | void): void;
+}
+
+export interface ServiceDefinition {
+  /** The catalog entry's name. */
+  readonly workload: string;
+  /** Directory of node-pg-migrate migrations, applied at boot (owners of a database only). */
+  readonly migrationsDir?: string;
+  readonly version?: string;
+  /** Registers the service's routes; mounted under the entry's route prefix for http services. */
+  readonly routes?: (app: ServiceApp, ctx: ServiceContext) => Promise<void> | void;
+  /** Starts background work after the app is ready (queue consumers). */
+  readonly start?: (ctx: ServiceContext, app: ServiceApp) => Promise<void> | void;
+  /** Extra readiness checks. */
+  readonly checks?: (ctx: ServiceContext) => Record<string, ReadyCheck>;
+  readonly bodyLimit?: number;
+}
+
+export interface BuiltService {
+  readonly app: ServiceApp;
+  readonly ctx: ServiceContext;
+  /** Stops background work, drains in-flight requests and work, closes clients. */
+  close(): Promise<void>;
+}
+
+export interface BuildOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly catalog?: Catalog;
+  readonly logger?: Logger;
+}
+
+/** Builds a service from its catalog entry without listening: what main.ts and tests share. */
+export async function buildService(def: ServiceDefinition, opts: BuildOptions = {}): Promise<BuiltService> {
+  const workload = (opts.catalog ?? platformCatalog).get(def.workload);
+  const config = loadConfig(workload, opts.env ?? process.env);
+  const log = opts.logger ?? createLogger(workload.name, config.string('LOG_LEVEL'));
+  const deps = workload.dependencies;
+
+  const databaseUrl = deps.postgres ? config.optionalString('DATABASE_URL') : undefined;
+  const redisUrl = deps.redis ? config.optionalString('REDIS_URL') : undefined;
+  const amqpUrl = deps.amqp ? config.optionalString('AMQP_URL') : undefined;
+
+  const pgPool = databaseUrl ? createPgPool(databaseUrl, log, config.number('DATABASE_POOL_MAX')) : undefined;
+  const redis = redisUrl ? createRedis(redisUrl, log, { keyPrefix: config.string('REDIS_KEY_PREFIX') }) : undefined;
+  const amqp = amqpUrl ? new AmqpClient(amqpUrl, log) : undefined;
+  const shutdownHooks: (() => Promise<void> | void)[] = [];
+  const inflight = new InflightTracker();
+  const ctx: ServiceContext = {
+    workload,
+    config,
+    log,
+    pg: pgPool,
+    redis,
+    amqp,
+    inflight,
+    onShutdown: (fn) => void shutdownHooks.unshift(fn),
+  };
+
+  const closeClients = async () => {
+    await Promise.allSettled([pgPool?.end(), redis?.quit().catch(() => redis.disconnect()), amqp?.close()]);
+  };
+
+  try {
+    if (pgPool && def.migrationsDir && deps.postgres?.owner !== false) {
+      await runMigrations(databaseUrl!, def.migrationsDir, log);
+    }
+    if (amqp) await amqp.connect();
+  } catch (err) {
+    await closeClients();
+    throw err;
+  }
+
+  const checks: Record<string, ReadyCheck> = {};
+  if (pgPool) checks.postgres = () => pgPool.query('SELECT 1');
+  if (redis) checks.redis = () => redis.ping();
+  if (amqp) checks.rabbitmq = async () => {
+    if (!amqp.connected) throw new Error('not connected');
+  };
+  Object.assign(checks, def.checks?.(ctx) ?? {});
+
+  const app = await createServiceApp({
+    workload,
+    log,
+    checks,
+    ...(def.version ? { version: def.version } : {}),
+    ...(def.bodyLimit ? { bodyLimit: def.bodyLimit } : {}),
+  });
+  if (def.routes) {
+    const prefix = workload.kind === 'http' && workload.route ? workload.route : '';
+    await app.register(async (scoped) => def.routes!(scoped as ServiceApp, ctx), { prefix });
+  }
+  const timeoutMs = config.number('SHUTDOWN_TIMEOUT_MS');
+  app.addHook('onClose', async () => {
+    if (!(await inflight.drain(timeoutMs))) log.warn({ pending: inflight.size }, 'shutdown: in-flight work did not finish in time');
+    for (const fn of shutdownHooks) {
+      try {
+        await fn();
+      } catch (err) {
+        log.warn({ err }, 'shutdown hook failed');
+      }
+    }
+    await closeClients();
+  });
+  await app.ready();
+  if (def.start) await def.start(ctx, app);
+
+  let closed: Promise<void> | undefined;
+  return { app, ctx, close: () => (closed ??= app.close()) };
+}
+
+/**
+ * main.ts of every service: validates config (one line naming each bad variable, exit 1), builds,
+ * listens, and on SIGTERM/SIGINT stops accepting, drains in-flight work, closes clients, exits 0.
+ */
+export async function runService(def: ServiceDefinition, opts: BuildOptions = {}): Promise<BuiltService> {
+  let svc: BuiltService;
+  try {
+    svc = await buildService(def, opts);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${def.workload}: ${err.message}\n`);
+      process.exit(1);
+    }
+    process.stderr.write(`${def.workload}: failed to start: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+  const { app, ctx } = svc;
+  await app.listen({ port: ctx.config.number('PORT'), host: ctx.config.string('HOST') });
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    ctx.log.info({ signal }, 'shutting down: draining in-flight work');
+    const limit = ctx.config.number('SHUTDOWN_TIMEOUT_MS') + 2000;
+    const force = setTimeout(() => {
+      ctx.log.error('shutdown took too long, exiting');
+      process.exit(1);
+    }, limit);
+    force.unref();
+    svc.close().then(
+      () => {
+        ctx.log.info('stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        ctx.log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  return svc;
+}
