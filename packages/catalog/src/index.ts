@@ -11,14 +11,14 @@ export { envContract } from './env';
 export { parseQuantity, toMiB } from './quantity';
 export { tokenVerifierEnv } from './workloads/waste-coach';
 
+/** Every workload as declared (before allocation and defaults). */
+export const workloadSpecs = [...drawguessWorkloads, ...wasteCoachWorkloads, ...dataWorkloads];
+
 /** The platform's catalog: every workload of both products, validated at import. */
 export const catalog = buildCatalog({
-  workloads: [
-    ...drawguessWorkloads,
-    ...wasteCoachWorkloads,
-    ...dataWorkloads,
-  ],
+  workloads: workloadSpecs,
   queues,
   exchanges,
   images: imageLock,
 });
+export * from './topology';

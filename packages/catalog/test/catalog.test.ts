@@ -1,4 +1,4 @@
-import { buildCatalog, catalog, CatalogError, envContract, type CatalogInput, type WorkloadSpec } from '../src';
+import { buildCatalog, catalog, CatalogError, envContract, topologies, validateTopology, workloadSpecs, type CatalogInput, type WorkloadSpec } from '../src';
 
 const res = { requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: '128Mi' } };
 const pg: WorkloadSpec = { name: 'pg', product: 'platform', kind: 'data', engine: 'postgres', cluster: 'kubeadm', description: 'db', port: 5432, resources: res };
@@ -38,7 +38,7 @@ describe('the platform catalog', () => {
   });
 
   it('allocates the same ports and redis dbs on every load', () => {
-    const again = buildCatalog({ workloads: catalog.workloads, queues: catalog.queues, exchanges: catalog.exchanges, images: images(...catalog.workloads.map((w) => w.name)) });
+    const again = buildCatalog({ workloads: [...workloadSpecs].reverse(), queues: catalog.queues, exchanges: catalog.exchanges, images: images(...catalog.workloads.map((w) => w.name)) });
     for (const w of catalog.workloads) {
       expect(again.get(w.name).port).toBe(w.port);
       expect(again.get(w.name).dependencies.redis?.db).toBe(w.dependencies.redis?.db);
@@ -151,5 +151,20 @@ describe('catalog validation', () => {
     const env = envContract(svc('alpha', { port: 9000, env: { LOG_LEVEL: { type: 'enum', values: ['info'], default: 'info', description: 'x' } } }));
     expect(env.PORT?.default).toBe('9000');
     expect(env.LOG_LEVEL?.values).toEqual(['info']);
+  });
+});
+
+
+describe('kubeadm topologies', () => {
+  it('ships two valid presets matching the source designs', () => {
+    expect(validateTopology(topologies['tiered-4'])).toEqual([]);
+    expect(validateTopology(topologies['per-service-14'])).toEqual([]);
+    expect(topologies['per-service-14'].pools.reduce((n, p) => n + p.count, 0)).toBe(14);
+  });
+  it('rejects a topology without a control plane and with an unknown instance type', () => {
+    expect(validateTopology({ name: 'x', pools: [{ name: 'api', role: 'api', instanceType: 'm9.huge', count: 1, tainted: false }] })).toEqual([
+      'topology "x" has no control plane: add a pool with role "control-plane" and count >= 1',
+      expect.stringContaining('unknown instance type "m9.huge"'),
+    ]);
   });
 });
