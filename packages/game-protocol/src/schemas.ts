@@ -42,10 +42,22 @@ const settings = v.object(
     maxPlayers: v.number({ int: true, min: LIMITS.maxPlayers.min, max: LIMITS.maxPlayers.max }),
     isPrivate: v.bool(),
     language: v.oneOf(['en', 'ko'] as const) as Validator<Language>,
-    customWords: v.array(v.string({ min: 1, max: LIMITS.customWords.wordMax, trim: true }), { max: LIMITS.customWords.max }),
+    customWords: v.array(v.string({ min: 1, max: LIMITS.customWords.wordMax, trim: true }), {
+      max: LIMITS.customWords.max,
+    }),
     customWordsOnly: v.bool(),
   },
-  ['rounds', 'drawTimeSec', 'wordChoices', 'hints', 'maxPlayers', 'isPrivate', 'language', 'customWords', 'customWordsOnly'],
+  [
+    'rounds',
+    'drawTimeSec',
+    'wordChoices',
+    'hints',
+    'maxPlayers',
+    'isPrivate',
+    'language',
+    'customWords',
+    'customWordsOnly',
+  ],
 );
 
 const nickname = v.string({ min: LIMITS.nickname.min, max: LIMITS.nickname.max, trim: true });
@@ -54,7 +66,11 @@ const nickname = v.string({ min: LIMITS.nickname.min, max: LIMITS.nickname.max, 
 export const clientSchemas = {
   'room:create': v.object({ nickname, settings }, ['settings']) as Validator<RoomCreateInput>,
   'room:join': v.object(
-    { code: v.string({ min: 4, max: 12, pattern: /^[A-Za-z0-9]+$/, trim: true }), nickname, sessionToken: v.string({ min: 16, max: 128 }) },
+    {
+      code: v.string({ min: 4, max: 12, pattern: /^[A-Za-z0-9]+$/, trim: true }),
+      nickname,
+      sessionToken: v.string({ min: 16, max: 128 }),
+    },
     ['sessionToken'],
   ) as Validator<RoomJoinInput>,
   'room:leave': empty,

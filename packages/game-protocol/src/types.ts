@@ -3,14 +3,23 @@
  * receives `{ ok: true, data }` or `{ ok: false, error: { code, message } }`. See docs/protocol.md.
  */
 
-export const ERROR_CODES = ['INVALID_PAYLOAD', 'NOT_FOUND', 'ROOM_FULL', 'NOT_HOST', 'NOT_DRAWER', 'BAD_STATE', 'RATE_LIMITED'] as const;
+export const ERROR_CODES = [
+  'INVALID_PAYLOAD',
+  'NOT_FOUND',
+  'ROOM_FULL',
+  'NOT_HOST',
+  'NOT_DRAWER',
+  'BAD_STATE',
+  'RATE_LIMITED',
+] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export interface AckError {
   readonly code: ErrorCode;
   readonly message: string;
 }
-export type Ack<T> = { readonly ok: true; readonly data: T } | { readonly ok: false; readonly error: AckError };
+export type Ack<T> =
+  { readonly ok: true; readonly data: T } | { readonly ok: false; readonly error: AckError };
 export type AckFn<T> = (res: Ack<T>) => void;
 
 export type Language = 'en' | 'ko';
@@ -110,13 +119,21 @@ export interface ClientToServerEvents {
   'draw:undo': (input: Record<string, never>, ack: AckFn<null>) => void;
   'draw:clear': (input: Record<string, never>, ack: AckFn<null>) => void;
   'chat:send': (input: { readonly text: string }, ack: AckFn<ChatResult>) => void;
-  'kick:vote': (input: { readonly playerId: string }, ack: AckFn<{ readonly votes: number; readonly needed: number; readonly kicked: boolean }>) => void;
+  'kick:vote': (
+    input: { readonly playerId: string },
+    ack: AckFn<{ readonly votes: number; readonly needed: number; readonly kicked: boolean }>,
+  ) => void;
 }
 
 export interface ServerToClientEvents {
   'room:state': (state: RoomState) => void;
   'word:choices': (payload: { readonly words: readonly string[] }) => void;
-  'turn:start': (payload: { readonly drawerId: string; readonly hint: string; readonly endsAt: number; readonly round: number }) => void;
+  'turn:start': (payload: {
+    readonly drawerId: string;
+    readonly hint: string;
+    readonly endsAt: number;
+    readonly round: number;
+  }) => void;
   hint: (payload: { readonly hint: string }) => void;
   'draw:stroke': (payload: Stroke & { readonly playerId: string }) => void;
   'draw:fill': (payload: Fill & { readonly playerId: string }) => void;
@@ -124,9 +141,24 @@ export interface ServerToClientEvents {
   'draw:clear': (payload: { readonly playerId: string }) => void;
   /** The current drawing, sent to a player who joins or reconnects mid-turn. */
   'draw:sync': (payload: { readonly ops: readonly DrawOp[] }) => void;
-  'chat:message': (payload: { readonly playerId: string; readonly nickname: string; readonly text: string; readonly at: number }) => void;
+  'chat:message': (payload: {
+    readonly playerId: string;
+    readonly nickname: string;
+    readonly text: string;
+    readonly at: number;
+  }) => void;
   'guess:correct': (payload: { readonly playerId: string; readonly points: number }) => void;
-  'turn:end': (payload: { readonly word: string; readonly gained: Readonly<Record<string, number>>; readonly scores: Readonly<Record<string, number>> }) => void;
-  'game:end': (payload: { readonly ranking: readonly { readonly playerId: string; readonly nickname: string; readonly score: number }[] }) => void;
+  'turn:end': (payload: {
+    readonly word: string;
+    readonly gained: Readonly<Record<string, number>>;
+    readonly scores: Readonly<Record<string, number>>;
+  }) => void;
+  'game:end': (payload: {
+    readonly ranking: readonly {
+      readonly playerId: string;
+      readonly nickname: string;
+      readonly score: number;
+    }[];
+  }) => void;
   'player:kicked': (payload: { readonly playerId: string }) => void;
 }

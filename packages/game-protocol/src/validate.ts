@@ -2,11 +2,15 @@
  * A small runtime validator for the protocol's payloads: no dependencies, so the web client's
  * bundle stays small and the server validates exactly what the types say.
  */
-export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string };
+export type Result<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string };
 export type Validator<T> = (input: unknown, path?: string) => Result<T>;
 
 const ok = <T>(value: T): Result<T> => ({ ok: true, value });
-const fail = (path: string, message: string): Result<never> => ({ ok: false, message: `${path || 'payload'} ${message}` });
+const fail = (path: string, message: string): Result<never> => ({
+  ok: false,
+  message: `${path || 'payload'} ${message}`,
+});
 
 export const v = {
   string(opts: { min?: number; max?: number; pattern?: RegExp; trim?: boolean } = {}): Validator<string> {
@@ -14,8 +18,10 @@ export const v = {
       if (typeof input !== 'string') return fail(path, 'must be a string');
       const s = opts.trim ? input.trim() : input;
       const len = [...s].length;
-      if (opts.min !== undefined && len < opts.min) return fail(path, `must be at least ${opts.min} characters`);
-      if (opts.max !== undefined && len > opts.max) return fail(path, `must be at most ${opts.max} characters`);
+      if (opts.min !== undefined && len < opts.min)
+        return fail(path, `must be at least ${opts.min} characters`);
+      if (opts.max !== undefined && len > opts.max)
+        return fail(path, `must be at most ${opts.max} characters`);
       if (opts.pattern && !opts.pattern.test(s)) return fail(path, 'has an invalid format');
       return ok(s);
     };
@@ -30,17 +36,22 @@ export const v = {
     };
   },
   bool(): Validator<boolean> {
-    return (input, path = '') => (typeof input === 'boolean' ? ok(input) : fail(path, 'must be true or false'));
+    return (input, path = '') =>
+      typeof input === 'boolean' ? ok(input) : fail(path, 'must be true or false');
   },
   oneOf<const T extends readonly string[]>(values: T): Validator<T[number]> {
     return (input, path = '') =>
-      typeof input === 'string' && values.includes(input) ? ok(input as T[number]) : fail(path, `must be one of ${values.join(', ')}`);
+      typeof input === 'string' && values.includes(input)
+        ? ok(input as T[number])
+        : fail(path, `must be one of ${values.join(', ')}`);
   },
   array<T>(item: Validator<T>, opts: { min?: number; max?: number } = {}): Validator<T[]> {
     return (input, path = '') => {
       if (!Array.isArray(input)) return fail(path, 'must be an array');
-      if (opts.min !== undefined && input.length < opts.min) return fail(path, `must have at least ${opts.min} items`);
-      if (opts.max !== undefined && input.length > opts.max) return fail(path, `must have at most ${opts.max} items`);
+      if (opts.min !== undefined && input.length < opts.min)
+        return fail(path, `must have at least ${opts.min} items`);
+      if (opts.max !== undefined && input.length > opts.max)
+        return fail(path, `must have at most ${opts.max} items`);
       const out: T[] = [];
       for (let i = 0; i < input.length; i++) {
         const r = item(input[i], `${path}[${i}]`);
@@ -66,9 +77,11 @@ export const v = {
     optional: readonly (keyof S)[] = [],
   ): Validator<{ [K in keyof S]: S[K] extends Validator<infer T> ? T : never }> {
     return (input, path = '') => {
-      if (typeof input !== 'object' || input === null || Array.isArray(input)) return fail(path, 'must be an object');
+      if (typeof input !== 'object' || input === null || Array.isArray(input))
+        return fail(path, 'must be an object');
       const rec = input as Record<string, unknown>;
-      for (const k of Object.keys(rec)) if (!(k in shape)) return fail(path ? `${path}.${k}` : k, 'is not allowed');
+      for (const k of Object.keys(rec))
+        if (!(k in shape)) return fail(path ? `${path}.${k}` : k, 'is not allowed');
       const out: Record<string, unknown> = {};
       for (const [k, val] of Object.entries(shape)) {
         const p = path ? `${path}.${k}` : k;

@@ -7,8 +7,23 @@ export const tokenVerifierEnv: EnvContract = {
     description: 'JWKS of the auth service, used to verify access tokens.',
     default: 'http://auth:8000/.well-known/jwks.json',
   },
-  JWT_ISSUER: { type: 'string', description: 'Expected `iss` of access tokens.', default: 'waste-coach-auth' },
+  JWT_ISSUER: {
+    type: 'string',
+    description: 'Expected `iss` of access tokens.',
+    default: 'waste-coach-auth',
+  },
   JWT_AUDIENCE: { type: 'string', description: 'Expected `aud` of access tokens.', default: 'waste-coach' },
+  AUTH_DENYLIST_URL: {
+    type: 'url',
+    description: "Redis URL of the auth service's database, where logged-out tokens are denylisted.",
+    secret: true,
+    required: true,
+  },
+  AUTH_DENYLIST_PREFIX: {
+    type: 'string',
+    description: 'Key prefix the auth service writes its denylist with.',
+    default: 'auth:',
+  },
 };
 
 const apiResources: ResourceSpec = {
@@ -82,7 +97,11 @@ export const scan = api({
   env: {
     ...tokenVerifierEnv,
     IMAGES_BUCKET: { type: 'string', description: 'Bucket for scan images.', default: 'waste-coach-images' },
-    S3_ENDPOINT: { type: 'url', description: 'S3 endpoint override (tests, MinIO).', default: 'https://s3.ap-northeast-2.amazonaws.com' },
+    S3_ENDPOINT: {
+      type: 'url',
+      description: 'S3 endpoint override (tests, MinIO).',
+      default: 'https://s3.ap-northeast-2.amazonaws.com',
+    },
     MAX_UPLOAD_BYTES: { type: 'int', description: 'Largest accepted image.', default: '10485760', min: 1024 },
   },
   dependencies: {
@@ -121,7 +140,11 @@ export const chat = api({
   description: 'Disposal-guidance chatbot over WebSocket: retrieval over info data, optional LLM.',
   env: {
     ...tokenVerifierEnv,
-    LLM_BASE_URL: { type: 'string', description: 'OpenAI-compatible endpoint; empty = retrieval only.', default: '' },
+    LLM_BASE_URL: {
+      type: 'string',
+      description: 'OpenAI-compatible endpoint; empty = retrieval only.',
+      default: '',
+    },
     LLM_API_KEY: { type: 'string', description: 'Key for LLM_BASE_URL.', default: '', secret: true },
     LLM_MODEL: { type: 'string', description: 'Model name for LLM_BASE_URL.', default: 'gpt-4o-mini' },
   },
@@ -146,7 +169,11 @@ export const workerStorage: WorkloadSpec = {
   port: 9101,
   env: {
     IMAGES_BUCKET: { type: 'string', description: 'Bucket for scan images.', default: 'waste-coach-images' },
-    S3_ENDPOINT: { type: 'url', description: 'S3 endpoint override (tests, MinIO).', default: 'https://s3.ap-northeast-2.amazonaws.com' },
+    S3_ENDPOINT: {
+      type: 'url',
+      description: 'S3 endpoint override (tests, MinIO).',
+      default: 'https://s3.ap-northeast-2.amazonaws.com',
+    },
   },
   dependencies: {
     postgres: { server: 'postgres', database: 'scan', owner: false },
@@ -165,8 +192,17 @@ export const workerAi: WorkloadSpec = {
   description: 'Classifies scanned items through a vision provider (OpenAI-compatible or label).',
   port: 9102,
   env: {
-    VISION_PROVIDER: { type: 'enum', values: ['label', 'openai'], description: 'Classifier.', default: 'label' },
-    VISION_BASE_URL: { type: 'string', description: 'OpenAI-compatible endpoint for the openai provider.', default: '' },
+    VISION_PROVIDER: {
+      type: 'enum',
+      values: ['label', 'openai'],
+      description: 'Classifier.',
+      default: 'label',
+    },
+    VISION_BASE_URL: {
+      type: 'string',
+      description: 'OpenAI-compatible endpoint for the openai provider.',
+      default: '',
+    },
     VISION_API_KEY: { type: 'string', description: 'Key for VISION_BASE_URL.', default: '', secret: true },
     VISION_MODEL: { type: 'string', description: 'Model for the openai provider.', default: 'gpt-4o' },
   },
