@@ -93,13 +93,11 @@ export async function createServiceApp(opts: ServiceAppOptions): Promise<Service
       if (r.status === 'rejected') failed[names[i]!] = (r.reason as Error).message || 'unreachable';
     });
     if (Object.keys(failed).length) {
-      return reply
-        .code(503)
-        .send({
-          status: 'unavailable',
-          failed,
-          detail: `not ready: ${Object.keys(failed).join(', ')} unreachable`,
-        });
+      return reply.code(503).send({
+        status: 'unavailable',
+        failed,
+        detail: `not ready: ${Object.keys(failed).join(', ')} unreachable`,
+      });
     }
     return { status: 'ok', checks: Object.fromEntries(names.map((n) => [n, 'ok'])) };
   });
