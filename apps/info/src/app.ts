@@ -1,5 +1,12 @@
 import { join } from 'node:path';
-import { ErrorResponse, HttpError, Type, UnprocessableError, ValidationErrorResponse, type ServiceDefinition } from '@hybrid/service-kit';
+import {
+  ErrorResponse,
+  HttpError,
+  Type,
+  UnprocessableError,
+  ValidationErrorResponse,
+  type ServiceDefinition,
+} from '@hybrid/service-kit';
 import { InfoRepository } from './repository';
 import { CategoryDetail, CategorySummary, SearchQuery, SearchResult, Slug } from './schemas';
 
@@ -44,7 +51,8 @@ export const infoService: ServiceDefinition = {
       '/search',
       {
         schema: {
-          summary: 'Full-text search over categories and materials (English and Korean), ranked and paginated',
+          summary:
+            'Full-text search over categories and materials (English and Korean), ranked and paginated',
           tags: ['info'],
           querystring: SearchQuery,
           response: { 200: SearchResult, ...errors },
@@ -54,7 +62,11 @@ export const infoService: ServiceDefinition = {
         const q = req.query.q.trim();
         if (!q) {
           throw new UnprocessableError([
-            { loc: ['query', 'q'], msg: 'String should have at least 1 non-space character', type: 'string_too_short' },
+            {
+              loc: ['query', 'q'],
+              msg: 'String should have at least 1 non-space character',
+              type: 'string_too_short',
+            },
           ]);
         }
         return repo.search(q, req.query.limit, req.query.offset);

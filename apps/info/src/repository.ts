@@ -8,19 +8,35 @@ export class InfoRepository {
   constructor(private readonly db: pg.Pool) {}
 
   async categories(): Promise<CategorySummary[]> {
-    const { rows } = await this.db.query<{ slug: string; name_en: string; name_ko: string; summary_en: string; summary_ko: string; n: number }>(
+    const { rows } = await this.db.query<{
+      slug: string;
+      name_en: string;
+      name_ko: string;
+      summary_en: string;
+      summary_ko: string;
+      n: number;
+    }>(
       `SELECT c.slug, c.name_en, c.name_ko, c.summary_en, c.summary_ko, count(m.id)::int AS n
          FROM categories c LEFT JOIN materials m ON m.category_id = c.id
         GROUP BY c.id ORDER BY c.position, c.slug`,
     );
-    return rows.map((r) => ({ slug: r.slug, name: loc(r.name_en, r.name_ko), summary: loc(r.summary_en, r.summary_ko), materialCount: r.n }));
+    return rows.map((r) => ({
+      slug: r.slug,
+      name: loc(r.name_en, r.name_ko),
+      summary: loc(r.summary_en, r.summary_ko),
+      materialCount: r.n,
+    }));
   }
 
   async category(slug: string): Promise<CategoryDetail | undefined> {
-    const { rows } = await this.db.query<{ id: number; slug: string; name_en: string; name_ko: string; summary_en: string; summary_ko: string }>(
-      'SELECT id, slug, name_en, name_ko, summary_en, summary_ko FROM categories WHERE slug = $1',
-      [slug],
-    );
+    const { rows } = await this.db.query<{
+      id: number;
+      slug: string;
+      name_en: string;
+      name_ko: string;
+      summary_en: string;
+      summary_ko: string;
+    }>('SELECT id, slug, name_en, name_ko, summary_en, summary_ko FROM categories WHERE slug = $1', [slug]);
     const c = rows[0];
     if (!c) return undefined;
     const [steps, materials] = await Promise.all([
@@ -38,7 +54,11 @@ export class InfoRepository {
       name: loc(c.name_en, c.name_ko),
       summary: loc(c.summary_en, c.summary_ko),
       steps: steps.rows.map((s) => ({ position: s.position, text: loc(s.text_en, s.text_ko) })),
-      materials: materials.rows.map((m) => ({ slug: m.slug, name: loc(m.name_en, m.name_ko), note: loc(m.note_en, m.note_ko) })),
+      materials: materials.rows.map((m) => ({
+        slug: m.slug,
+        name: loc(m.name_en, m.name_ko),
+        note: loc(m.note_en, m.note_ko),
+      })),
     };
   }
 
@@ -47,7 +67,15 @@ export class InfoRepository {
    * English stemmer and with the 'simple' configuration (Korean words), and either may match.
    */
   async search(q: string, limit: number, offset: number): Promise<SearchResult> {
-    const { rows } = await this.db.query<{ type: 'category' | 'material'; slug: string; name_en: string; name_ko: string; category: string; rank: number; total: number }>(
+    const { rows } = await this.db.query<{
+      type: 'category' | 'material';
+      slug: string;
+      name_en: string;
+      name_ko: string;
+      category: string;
+      rank: number;
+      total: number;
+    }>(
       `WITH q AS (SELECT websearch_to_tsquery('english', $1) || websearch_to_tsquery('simple', $1) AS query),
        hits AS (
          SELECT 'category' AS type, c.slug, c.name_en, c.name_ko, c.slug AS category, ts_rank(c.search, q.query) AS rank
@@ -74,7 +102,13 @@ export class InfoRepository {
       total,
       limit,
       offset,
-      items: rows.map((r) => ({ type: r.type, slug: r.slug, name: loc(r.name_en, r.name_ko), category: r.category, rank: Number(r.rank.toFixed(6)) })),
+      items: rows.map((r) => ({
+        type: r.type,
+        slug: r.slug,
+        name: loc(r.name_en, r.name_ko),
+        category: r.category,
+        rank: Number(r.rank.toFixed(6)),
+      })),
     };
   }
 }

@@ -1,7 +1,11 @@
 import { Type, type Static } from '@hybrid/service-kit';
 
 export const Localized = Type.Object({ en: Type.String(), ko: Type.String() });
-export const Slug = Type.String({ pattern: '^[a-z0-9]+(-[a-z0-9]+)*$', maxLength: 64, description: 'kebab-case identifier' });
+export const Slug = Type.String({
+  pattern: '^[a-z0-9]+(-[a-z0-9]+)*$',
+  maxLength: 64,
+  description: 'kebab-case identifier',
+});
 
 export const CategorySummary = Type.Object({
   slug: Type.String(),

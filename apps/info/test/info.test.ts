@@ -19,7 +19,9 @@ describe('info service against a real PostgreSQL', () => {
   it('lists the seeded categories in both languages', async () => {
     const r = await get('/categories');
     expect(r.statusCode).toBe(200);
-    const items = r.json<{ items: { slug: string; name: { en: string; ko: string }; materialCount: number }[] }>().items;
+    const items = r.json<{
+      items: { slug: string; name: { en: string; ko: string }; materialCount: number }[];
+    }>().items;
     expect(items.length).toBeGreaterThanOrEqual(15);
     expect(items[0]).toMatchObject({ slug: 'paper', name: { en: 'Paper', ko: '종이류' } });
     expect(items.find((c) => c.slug === 'plastic')!.materialCount).toBeGreaterThan(0);
@@ -69,7 +71,9 @@ describe('info service against a real PostgreSQL', () => {
     const page2 = (await get('/search?q=bottle&limit=2&offset=2')).json();
     expect(page1.total).toBe(all.total);
     expect(page2.total).toBe(all.total);
-    expect([...page1.items, ...page2.items].map((i: { slug: string }) => i.slug)).toEqual(all.items.slice(0, 4).map((i: { slug: string }) => i.slug));
+    expect([...page1.items, ...page2.items].map((i: { slug: string }) => i.slug)).toEqual(
+      all.items.slice(0, 4).map((i: { slug: string }) => i.slug),
+    );
     const beyond = (await get('/search?q=bottle&limit=2&offset=900')).json();
     expect(beyond).toMatchObject({ items: [], total: all.total });
     expect((await get('/search?q=zzzqqq')).json()).toMatchObject({ total: 0, items: [] });
@@ -93,12 +97,19 @@ describe('info service against a real PostgreSQL', () => {
 
   it('describes every route in OpenAPI and serves /docs', async () => {
     const spec = (await svc.app.inject({ url: '/openapi.json' })).json();
-    expect(Object.keys(spec.paths).sort()).toEqual(['/api/v1/info/categories', '/api/v1/info/categories/{slug}', '/api/v1/info/search']);
+    expect(Object.keys(spec.paths).sort()).toEqual([
+      '/api/v1/info/categories',
+      '/api/v1/info/categories/{slug}',
+      '/api/v1/info/search',
+    ]);
     expect(spec.paths['/api/v1/info/search'].get.responses).toHaveProperty('422');
     expect((await svc.app.inject({ url: '/docs/' })).statusCode).toBe(200);
   });
 
   it('is ready with its database', async () => {
-    expect((await svc.app.inject({ url: '/ready' })).json()).toEqual({ status: 'ok', checks: { postgres: 'ok' } });
+    expect((await svc.app.inject({ url: '/ready' })).json()).toEqual({
+      status: 'ok',
+      checks: { postgres: 'ok' },
+    });
   });
 });

@@ -9,7 +9,7 @@ describe('access-token checks for services that need a user', () => {
   let jwksServer: Server;
   let svc: BuiltService;
   let redis: Redis;
-  let privateKey: CryptoKey;
+  let privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
   let publicJwk: JWK;
   const prefix = `${uniqueName('authkit')}:`;
   const iss = 'waste-coach-auth';
