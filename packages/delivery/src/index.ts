@@ -1,0 +1,4 @@
+export * from './image-ref';
+export * from './bump-images';
+export * from './manifest-diff';
+export * from './changed-apps';
