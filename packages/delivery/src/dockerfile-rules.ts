@@ -1,4 +1,11 @@
-import { DockerfileParser, type Arg, type Env, type From, type Instruction, type ModifiableInstruction } from 'dockerfile-ast';
+import {
+  DockerfileParser,
+  type Arg,
+  type Env,
+  type From,
+  type Instruction,
+  type ModifiableInstruction,
+} from 'dockerfile-ast';
 
 /** One broken rule: its id, the line (1-based) and what to do about it. */
 export interface DockerfileProblem {
@@ -20,7 +27,11 @@ const INITS = ['/usr/bin/tini', 'tini', '/usr/bin/dumb-init', 'dumb-init'];
 
 const lineOf = (i: Instruction) => i.getRange().start.line + 1;
 /** The instruction's arguments on one line, line continuations folded. */
-const text = (i: Instruction) => (i.getArgumentsContent() ?? '').replace(/\\\r?\n/g, ' ').replace(/\s+/g, ' ').trim();
+const text = (i: Instruction) =>
+  (i.getArgumentsContent() ?? '')
+    .replace(/\\\r?\n/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 
 function stagesOf(source: string): Stage[] {
   const df = DockerfileParser.parse(source);
@@ -57,7 +68,8 @@ function execForm(i: Instruction): string[] | undefined {
  */
 export function checkDockerfile(source: string): DockerfileProblem[] {
   const problems: DockerfileProblem[] = [];
-  const add = (rule: string, i: Instruction, message: string) => problems.push({ rule, line: lineOf(i), message });
+  const add = (rule: string, i: Instruction, message: string) =>
+    problems.push({ rule, line: lineOf(i), message });
   const stages = stagesOf(source);
   if (stages.length === 0) return [{ rule: 'pinned-base', line: 1, message: 'no FROM instruction' }];
   const names = new Set<string>();
@@ -71,10 +83,22 @@ export function checkDockerfile(source: string): DockerfileProblem[] {
       const tag = f.getImageTag();
       const digest = f.getImageDigest();
       const shown = text(f).split(' ')[0];
-      if (/\$/.test(text(f))) add('pinned-base', f, `base "${shown}" uses a variable: write the image literally so it is reviewed and pinned`);
-      else if (tag === 'latest') add('no-latest', f, `base "${shown}" uses the floating tag latest: pin a version and a digest`);
-      else if (!tag || !FULL_VERSION.test(tag.split('-')[0] ?? '')) add('pinned-base', f, `base "${shown}" needs a full version tag (like 24.19.0-bookworm-slim)`);
-      if (!/\$/.test(text(f)) && (!digest || !DIGEST.test(digest))) add('pinned-base', f, `base "${shown}" needs a digest: append @sha256:<64 hex> of the multi-arch index`);
+      if (/\$/.test(text(f)))
+        add(
+          'pinned-base',
+          f,
+          `base "${shown}" uses a variable: write the image literally so it is reviewed and pinned`,
+        );
+      else if (tag === 'latest')
+        add('no-latest', f, `base "${shown}" uses the floating tag latest: pin a version and a digest`);
+      else if (!tag || !FULL_VERSION.test(tag.split('-')[0] ?? ''))
+        add('pinned-base', f, `base "${shown}" needs a full version tag (like 24.19.0-bookworm-slim)`);
+      if (!/\$/.test(text(f)) && (!digest || !DIGEST.test(digest)))
+        add(
+          'pinned-base',
+          f,
+          `base "${shown}" needs a digest: append @sha256:<64 hex> of the multi-arch index`,
+        );
     }
     if (stage.name) names.add(stage.name);
 
@@ -85,7 +109,10 @@ export function checkDockerfile(source: string): DockerfileProblem[] {
     for (const i of stage.instructions) {
       const k = i.getKeyword();
       // ARG defaults of this stage are substituted, so `pnpm@${PNPM_VERSION}` is checked as its pinned value.
-      const t = text(i).replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g, (m, n: string) => argDefaults.get(n) ?? m);
+      const t = text(i).replace(
+        /\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g,
+        (m, n: string) => argDefaults.get(n) ?? m,
+      );
       if (/(^|[\s:@=])latest(\s|$|")/.test(t) && ['RUN', 'COPY', 'ADD', 'ENV', 'ARG'].includes(k)) {
         add('no-latest', i, `"latest" in ${k}: pin a version`);
       }
@@ -94,23 +121,39 @@ export function checkDockerfile(source: string): DockerfileProblem[] {
           const v = p.getValue();
           if (k === 'ARG' && v !== null) argDefaults.set(p.getName(), v);
           if (SECRET_NAME.test(p.getName())) {
-            add('no-secrets', i, `${k} ${p.getName()} looks like a credential: build args and env are stored in the image; use RUN --mount=type=secret`);
+            add(
+              'no-secrets',
+              i,
+              `${k} ${p.getName()} looks like a credential: build args and env are stored in the image; use RUN --mount=type=secret`,
+            );
           }
         }
       }
       if (k === 'RUN') {
         for (const m of t.matchAll(/\bpnpm\s+(?:[^&|;]*\s)?install\b[^&|;]*/g)) {
           installs++;
-          if (!/--frozen-lockfile\b/.test(m[0])) add('frozen-lockfile', i, `"${m[0].trim()}" must use --frozen-lockfile`);
+          if (!/--frozen-lockfile\b/.test(m[0]))
+            add('frozen-lockfile', i, `"${m[0].trim()}" must use --frozen-lockfile`);
         }
         for (const m of t.matchAll(/\bnpm\s+(?:install|i|ci)\b[^&|;]*/g)) {
-          const pinnedGlobal = /(--global|-g)\b/.test(m[0]) && /\S+@\d+\.\d+\.\d+/.test(m[0]) && !/@(latest|next)\b/.test(m[0]);
-          if (!pinnedGlobal) add('frozen-lockfile', i, `"${m[0].trim()}": dependencies come from pnpm-lock.yaml; npm may only install a pinned global tool`);
+          const pinnedGlobal =
+            /(--global|-g)\b/.test(m[0]) && /\S+@\d+\.\d+\.\d+/.test(m[0]) && !/@(latest|next)\b/.test(m[0]);
+          if (!pinnedGlobal)
+            add(
+              'frozen-lockfile',
+              i,
+              `"${m[0].trim()}": dependencies come from pnpm-lock.yaml; npm may only install a pinned global tool`,
+            );
         }
         if (/\bpnpm\b[^&|;]*\bdeploy\b[^&|;]*--prod\b/.test(t)) deploys++;
       }
       if (k === 'USER') user = t;
-      if (k === 'VOLUME') add('read-only-root', i, 'VOLUME makes a writable path at run time: mount an emptyDir from the manifest instead');
+      if (k === 'VOLUME')
+        add(
+          'read-only-root',
+          i,
+          'VOLUME makes a writable path at run time: mount an emptyDir from the manifest instead',
+        );
       if (k === 'ENTRYPOINT') entry = execForm(i) ?? [t];
       if (k === 'ENTRYPOINT' || k === 'CMD') runs = true;
     }
@@ -121,22 +164,35 @@ export function checkDockerfile(source: string): DockerfileProblem[] {
         add('non-root', f, `stage "${stage.name ?? index}" runs as root: end it with USER <non-root uid>`);
       }
       if (!entry || !INITS.includes(entry[0] ?? '')) {
-        add('init', f, `stage "${stage.name ?? index}" needs an init process as PID 1: ENTRYPOINT ["/usr/bin/tini", "--"]`);
+        add(
+          'init',
+          f,
+          `stage "${stage.name ?? index}" needs an init process as PID 1: ENTRYPOINT ["/usr/bin/tini", "--"]`,
+        );
       }
       if (user) {
         for (const i of stage.instructions) {
           if (i.getKeyword() !== 'COPY' && i.getKeyword() !== 'ADD') continue;
-          const chown = (i as ModifiableInstruction).getFlags().find((fl) => fl.getName() === 'chown')?.getValue();
+          const chown = (i as ModifiableInstruction)
+            .getFlags()
+            .find((fl) => fl.getName() === 'chown')
+            ?.getValue();
           if (chown && chown.split(':')[0] === user.split(':')[0]) {
-            add('read-only-root', i, `files owned by the runtime user (${chown}) can be rewritten by the process: copy them as root`);
+            add(
+              'read-only-root',
+              i,
+              `files owned by the runtime user (${chown}) can be rewritten by the process: copy them as root`,
+            );
           }
         }
       }
     }
   }
   const first = stages[0]!.from;
-  if (installs === 0) add('frozen-lockfile', first, 'no "pnpm install --frozen-lockfile": install from the lock file');
-  if (deploys === 0) add('prod-deploy', first, 'no "pnpm deploy --prod": ship only the app and its production dependencies');
+  if (installs === 0)
+    add('frozen-lockfile', first, 'no "pnpm install --frozen-lockfile": install from the lock file');
+  if (deploys === 0)
+    add('prod-deploy', first, 'no "pnpm deploy --prod": ship only the app and its production dependencies');
   return problems;
 }
 
@@ -146,7 +202,8 @@ export function baseImages(source: string): { image: string; tag: string | null;
   const out: { image: string; tag: string | null; digest: string | null }[] = [];
   for (const s of stagesOf(source)) {
     const image = s.from.getImageName();
-    if (image && image !== 'scratch' && !names.has(image)) out.push({ image, tag: s.from.getImageTag(), digest: s.from.getImageDigest() });
+    if (image && image !== 'scratch' && !names.has(image))
+      out.push({ image, tag: s.from.getImageTag(), digest: s.from.getImageDigest() });
     if (s.name) names.add(s.name);
   }
   return out;

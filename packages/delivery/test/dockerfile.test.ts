@@ -45,12 +45,19 @@ describe('the repository Dockerfile', () => {
     expect(dockerfile).toContain('CMD ["node", "dist/main.js"]');
     expect(dockerfile).toMatch(/^FROM scratch AS web$/m);
     // runtime is the last stage, so it is what a build without --target produces
-    expect(dockerfile.trimEnd().split('\n').filter((l) => l.startsWith('FROM ')).at(-1)).toBe('FROM node AS runtime');
+    expect(
+      dockerfile
+        .trimEnd()
+        .split('\n')
+        .filter((l) => l.startsWith('FROM '))
+        .at(-1),
+    ).toBe('FROM node AS runtime');
   });
 
   it('keeps dependencies, build output, git data and secrets out of the build context', () => {
     const ignore = readFileSync(join(root, '.dockerignore'), 'utf8').split('\n');
-    for (const p of ['**/node_modules', '.toolchain', '**/dist', '.git', '**/.env', '**/.env.*']) expect(ignore).toContain(p);
+    for (const p of ['**/node_modules', '.toolchain', '**/dist', '.git', '**/.env', '**/.env.*'])
+      expect(ignore).toContain(p);
   });
 });
 
@@ -61,22 +68,58 @@ describe('checkDockerfile', () => {
 
   it.each([
     ['a base without digest', GOOD.replace(/@sha256:a+/, ''), 'pinned-base'],
-    ['a base with only a major tag', GOOD.replace('24.19.0-bookworm-slim', '24-bookworm-slim'), 'pinned-base'],
-    ['a base given through a variable', `ARG BASE=node:24.19.0@sha256:${'a'.repeat(64)}\n${GOOD.replace(/^FROM \S+/, 'FROM ${BASE}')}`, 'pinned-base'],
-    ['the latest tag on a base', GOOD.replace(/node:24\.19\.0-bookworm-slim@sha256:a+/, 'node:latest'), 'no-latest'],
+    [
+      'a base with only a major tag',
+      GOOD.replace('24.19.0-bookworm-slim', '24-bookworm-slim'),
+      'pinned-base',
+    ],
+    [
+      'a base given through a variable',
+      `ARG BASE=node:24.19.0@sha256:${'a'.repeat(64)}\n${GOOD.replace(/^FROM \S+/, 'FROM ${BASE}')}`,
+      'pinned-base',
+    ],
+    [
+      'the latest tag on a base',
+      GOOD.replace(/node:24\.19\.0-bookworm-slim@sha256:a+/, 'node:latest'),
+      'no-latest',
+    ],
     ['a tool installed at latest', GOOD.replace('pnpm@${PNPM_VERSION}', 'pnpm@latest'), 'no-latest'],
     ['no USER in the running stage', GOOD.replace('USER 1000:1000\n', ''), 'non-root'],
     ['USER root', GOOD.replace('USER 1000:1000', 'USER root'), 'non-root'],
     ['USER 0', GOOD.replace('USER 1000:1000', 'USER 0:0'), 'non-root'],
     ['no init process', GOOD.replace('ENTRYPOINT ["/usr/bin/tini", "--"]\n', ''), 'init'],
-    ['a shell-form entrypoint', GOOD.replace('ENTRYPOINT ["/usr/bin/tini", "--"]', 'ENTRYPOINT node dist/main.js'), 'init'],
-    ['pnpm install without the frozen lock file', GOOD.replace('pnpm install --frozen-lockfile', 'pnpm install'), 'frozen-lockfile'],
-    ['an npm install of the dependencies', GOOD.replace('pnpm install --frozen-lockfile', 'npm install'), 'frozen-lockfile'],
+    [
+      'a shell-form entrypoint',
+      GOOD.replace('ENTRYPOINT ["/usr/bin/tini", "--"]', 'ENTRYPOINT node dist/main.js'),
+      'init',
+    ],
+    [
+      'pnpm install without the frozen lock file',
+      GOOD.replace('pnpm install --frozen-lockfile', 'pnpm install'),
+      'frozen-lockfile',
+    ],
+    [
+      'an npm install of the dependencies',
+      GOOD.replace('pnpm install --frozen-lockfile', 'npm install'),
+      'frozen-lockfile',
+    ],
     ['no production deploy', GOOD.replace('deploy --prod', 'run build'), 'prod-deploy'],
-    ['a secret build argument', GOOD.replace('ARG PNPM_VERSION', 'ARG NPM_TOKEN=x\nARG PNPM_VERSION'), 'no-secrets'],
-    ['a password in the environment', GOOD.replace('USER 1000', 'ENV DB_PASSWORD=hunter2\nUSER 1000'), 'no-secrets'],
+    [
+      'a secret build argument',
+      GOOD.replace('ARG PNPM_VERSION', 'ARG NPM_TOKEN=x\nARG PNPM_VERSION'),
+      'no-secrets',
+    ],
+    [
+      'a password in the environment',
+      GOOD.replace('USER 1000', 'ENV DB_PASSWORD=hunter2\nUSER 1000'),
+      'no-secrets',
+    ],
     ['a VOLUME', GOOD.replace('USER 1000', 'VOLUME /data\nUSER 1000'), 'read-only-root'],
-    ['code owned by the runtime user', GOOD.replace('COPY --from=build', 'COPY --chown=1000:1000 --from=build'), 'read-only-root'],
+    [
+      'code owned by the runtime user',
+      GOOD.replace('COPY --from=build', 'COPY --chown=1000:1000 --from=build'),
+      'read-only-root',
+    ],
   ])('rejects %s', (_what, source, rule) => {
     expect(rules(source)).toContain(rule);
   });

@@ -2,7 +2,8 @@ import { quickstartCommands } from '../src/readme';
 
 describe('quickstartCommands', () => {
   it('reads the commands of the bash block under "## Quickstart"', () => {
-    const readme = '# x\n\n## Quickstart\n\nRun:\n\n```bash\n# comment\nbash .ci/setup\n\nbash .ci/test\n```\n\n## Other\n```bash\nrm -rf /\n```\n';
+    const readme =
+      '# x\n\n## Quickstart\n\nRun:\n\n```bash\n# comment\nbash .ci/setup\n\nbash .ci/test\n```\n\n## Other\n```bash\nrm -rf /\n```\n';
     expect(quickstartCommands(readme)).toEqual(['bash .ci/setup', 'bash .ci/test']);
   });
 
