@@ -24,8 +24,13 @@ export const GLOBAL_INPUTS = [
   'tsconfig.base.json',
 ];
 
-/** Files inside a package that never reach an image. */
+/**
+ * Files inside a package that never reach an image, or whose change must not rebuild one: the
+ * image lock file is rewritten by every bump commit, and rebuilding on it would loop.
+ */
 const NOT_SHIPPED = [
+  /^packages\/catalog\/images\.lock\.json$/,
+
   /(^|\/)test\//,
   /\.test\.ts$/,
   /(^|\/)bench\//,
