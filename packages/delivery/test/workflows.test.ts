@@ -244,3 +244,30 @@ describe('infra.yml', () => {
     expect(lines).not.toContain('${{');
   });
 });
+
+describe('the CI/CD documentation', () => {
+  it('names every repository variable and secret the workflows read', () => {
+    const readmePath = join(root, 'README.md');
+    const readme = existsSync(readmePath) ? readFileSync(readmePath, 'utf8') : '';
+    const docPath = join(root, 'docs/ci-cd.md');
+    const doc = readme.includes('## CI/CD') || !existsSync(docPath) ? readme : readFileSync(docPath, 'utf8');
+    const used = new Set(
+      files.flatMap((f) =>
+        [...readFileSync(join(dir, f), 'utf8').matchAll(/\b(?:vars|secrets)\.([A-Z][A-Z0-9_]*)/g)].map(
+          (m) => m[1]!,
+        ),
+      ),
+    );
+    expect([...used].sort()).toEqual([
+      'AWS_DEPLOY_ROLE_ARN',
+      'AWS_PLAN_ROLE_ARN',
+      'AWS_REGION',
+      'REGISTRY_HOST',
+      'REGISTRY_PASSWORD',
+      'REGISTRY_USERNAME',
+    ]);
+    for (const name of used) expect(doc).toContain(`\`${name}\``);
+    expect(doc).toContain('```mermaid');
+    expect(doc).toMatch(/git revert <bump commit>/);
+  });
+});
