@@ -13,15 +13,16 @@ FROM node:24.19.0-bookworm-slim@sha256:a9f5f7c91a432850b2a8a7797adf5eadb6c733cee
 # ---- toolchain: pnpm at the version of package.json "packageManager" -------------------------
 FROM node AS toolchain
 ARG PNPM_VERSION=10.34.9
-ENV CI=true \
-    PNPM_STORE_DIR=/pnpm/store
+ENV CI=true
 RUN npm install --global --no-audit --no-fund --loglevel=error "pnpm@${PNPM_VERSION}"
 WORKDIR /repo
 
-# ---- deps: every package of the lock file fetched into the store (cached across apps) --------
+# ---- deps: every package of the lock file fetched into the store cache (shared by all apps) ---
+# The store lives in a BuildKit cache mount, not in a layer: installs below use it when it is warm
+# and download what is missing when it is not (a fresh builder that only has the registry cache).
 FROM toolchain AS deps
 COPY pnpm-lock.yaml pnpm-workspace.yaml .npmrc ./
-RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \
+RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store,sharing=locked \
     pnpm fetch --store-dir=/pnpm/store
 
 # ---- build: install the app and its workspace packages, compile, deploy production files -----
@@ -30,11 +31,11 @@ ARG APP
 COPY . .
 RUN if [ -z "${APP}" ]; then echo "build with --build-arg APP=<directory under apps/>" >&2; exit 1; fi \
  && if [ ! -f "apps/${APP}/package.json" ]; then echo "no apps/${APP}/package.json" >&2; exit 1; fi
-RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \
-    pnpm install --frozen-lockfile --offline --store-dir=/pnpm/store \
+RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store,sharing=locked \
+    pnpm install --frozen-lockfile --prefer-offline --store-dir=/pnpm/store \
       --filter "{./apps/${APP}}..." --filter "{.}"
 RUN pnpm --filter "{./apps/${APP}}..." run build
-RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \
+RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store,sharing=locked \
     pnpm --filter "{./apps/${APP}}" deploy --legacy --prod --store-dir=/pnpm/store /out \
  && test -f /out/dist/main.js
 
@@ -42,8 +43,8 @@ RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \
 FROM deps AS web-build
 ARG APP=web
 COPY . .
-RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \
-    pnpm install --frozen-lockfile --offline --store-dir=/pnpm/store \
+RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store,sharing=locked \
+    pnpm install --frozen-lockfile --prefer-offline --store-dir=/pnpm/store \
       --filter "{./apps/${APP}}..." --filter "{.}"
 RUN pnpm --filter "{./apps/${APP}}..." run build \
  && test -f "apps/${APP}/dist/index.html"

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { join, matchesGlob } from 'node:path';
 import { baseImages, checkDockerfile } from '../src/dockerfile-rules';
 
 const root = join(__dirname, '../../..');
