@@ -99,9 +99,12 @@ describe('workflows', () => {
     expect(job.concurrency ?? wf.concurrency).toBeDefined();
   });
 
-  it.each(all)('%s pins every action to a major version or a commit', (_id, _f, job) => {
-    for (const s of job.steps.filter((x) => x.uses))
-      expect(s.uses).toMatch(/^[\w.-]+\/[\w.-]+@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/);
+  it.each(files)('%s pins every action to a full commit, with its release in a comment', (f) => {
+    const uses = readFileSync(join(dir, f), 'utf8')
+      .split('\n')
+      .filter((l) => /^\s*(- )?uses:/.test(l));
+    expect(uses.length).toBeGreaterThan(0);
+    for (const l of uses) expect(l).toMatch(/uses: [\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
   });
 
   it.each(files)('%s caches its dependencies', (f) => {
