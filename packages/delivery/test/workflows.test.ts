@@ -218,7 +218,10 @@ describe('images.yml', () => {
   it('pins the pushed digests with bump-images, re-synthesizes and commits as the bot', () => {
     const bump = runs(images.jobs.bump!).join('\n');
     expect(bump).toContain('pnpm bump-images "${refs[@]}"');
-    expect(bump).toContain('git add packages/catalog/images.lock.json infra-k8s/dist');
+    expect(bump).toContain(
+      'for p in packages/catalog/images.lock.json infra-k8s/dist docs/architecture.md; do',
+    );
+    expect(bump).toContain('git add -A -- "$p"');
     expect(bump).toContain("git config user.name 'github-actions[bot]'");
     expect(text).toContain('steps.build.outputs.digest');
     expect(text).toMatch(/\^sha256:\[0-9a-f\]\{64\}\$/);

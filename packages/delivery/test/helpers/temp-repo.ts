@@ -8,7 +8,7 @@ export const repoRoot = join(__dirname, '../../../..');
 /**
  * A throw-away copy of the repository as it is in the work tree (tracked and new files, ignored
  * ones left out), committed in a fresh git repository so `git status` shows what a command
- * changed, with its dependencies installed offline from the local pnpm store.
+ * changed, with its dependencies installed from the local pnpm store (the registry only for what it lacks).
  */
 export function copyRepo(label: string): { dir: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), `delivery-${label}-`));
@@ -30,10 +30,14 @@ export function copyRepo(label: string): { dir: string; remove(): void } {
   git('init', '-q');
   git('add', '-A');
   git('commit', '-qm', 'copy');
-  const install = spawnSync('pnpm', ['install', '--offline', '--frozen-lockfile', '--reporter=silent'], {
-    cwd: dir,
-    encoding: 'utf8',
-  });
+  const install = spawnSync(
+    'pnpm',
+    ['install', '--prefer-offline', '--frozen-lockfile', '--reporter=silent'],
+    {
+      cwd: dir,
+      encoding: 'utf8',
+    },
+  );
   if (install.status !== 0)
     throw new Error(`pnpm install in the copy failed: ${install.stderr || install.stdout}`);
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
