@@ -107,6 +107,15 @@ describe('workflows', () => {
     for (const l of uses) expect(l).toMatch(/uses: [\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
   });
 
+  it.each(all)('%s has shell steps that bash can parse', (_id, _f, job) => {
+    for (const script of runs(job)) {
+      // expressions are substituted by the runner before bash sees the script
+      const text = script.replace(/\$\{\{[^}]*\}\}/g, 'EXPR');
+      const r = spawnSync('bash', ['-n'], { input: text, encoding: 'utf8' });
+      expect({ script, stderr: r.stderr }).toEqual({ script, stderr: '' });
+    }
+  });
+
   it.each(files)('%s caches its dependencies', (f) => {
     const text = readFileSync(join(dir, f), 'utf8');
     expect(text).toContain('uses: actions/cache@');
