@@ -82,7 +82,7 @@ describe('pnpm bump-images', () => {
     expect(status()).toBe(st);
   }, 120_000);
 
-  it('puts the lock file back when synth fails', () => {
+  it('puts the lock file back when synth fails, and skips synth on --no-synth', () => {
     const pkgPath = join(repo.dir, 'package.json');
     const pkg = readFileSync(pkgPath, 'utf8');
     const lockText = readFileSync(join(repo.dir, IMAGE_LOCK_PATH), 'utf8');
@@ -96,7 +96,12 @@ describe('pnpm bump-images', () => {
         /pnpm synth failed \(exit code \d+.*\); packages\/catalog\/images\.lock\.json was restored/,
       );
       expect(readFileSync(join(repo.dir, IMAGE_LOCK_PATH), 'utf8')).toBe(lockText);
+      // --no-synth writes the lock file only (synth is still broken here, and is not run)
+      const n = bump('--no-synth', 'auth=9.9.9');
+      expect(n.status).toBe(0);
+      expect(lock().auth).toBe('9.9.9');
     } finally {
+      writeFileSync(join(repo.dir, IMAGE_LOCK_PATH), lockText);
       writeFileSync(pkgPath, pkg);
     }
   }, 60_000);

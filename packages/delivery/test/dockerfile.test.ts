@@ -55,10 +55,54 @@ describe('the repository Dockerfile', () => {
     ).toBe('FROM node AS runtime');
   });
 
+  // .dockerignore semantics: the last matching pattern wins ("!" re-includes), and a pattern that
+  // matches a directory leaves out everything below it.
+  const patterns = readFileSync(join(root, '.dockerignore'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+  const ignored = (path: string) => {
+    const parts = path.split('/');
+    const prefixes = parts.map((_, i) => parts.slice(0, i + 1).join('/'));
+    let out = false;
+    for (const p of patterns) {
+      const neg = p.startsWith('!');
+      const glob = neg ? p.slice(1) : p;
+      if (prefixes.some((x) => matchesGlob(x, glob))) out = !neg;
+    }
+    return out;
+  };
+
   it('keeps dependencies, build output, git data and secrets out of the build context', () => {
-    const ignore = readFileSync(join(root, '.dockerignore'), 'utf8').split('\n');
-    for (const p of ['**/node_modules', '.toolchain', '**/dist', '.git', '**/.env', '**/.env.*'])
-      expect(ignore).toContain(p);
+    for (const p of [
+      'node_modules/.pnpm/x/index.js',
+      'packages/catalog/node_modules/@hybrid/catalog',
+      '.toolchain/node-24/bin/node',
+      'apps/auth/dist/main.js',
+      'infra-k8s/dist/kubeadm/auth/deployment-auth.yaml',
+      '.git/HEAD',
+      '.env',
+      'apps/auth/.env.local',
+      'infra-aws/terraform.tfstate',
+      'deploy.pem',
+    ]) {
+      expect([p, ignored(p)]).toEqual([p, true]);
+    }
+  });
+
+  it('sends every committed source, package manifest and lock file the build needs', () => {
+    const files = execFileSync('git', ['ls-files'], { cwd: root, encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean);
+    const needed = files.filter(
+      (f) =>
+        /^(apps|packages)\/[^/]+\/(src\/|package\.json$|tsconfig\.json$|images\.lock\.json$)/.test(f) ||
+        ['package.json', 'pnpm-lock.yaml', 'pnpm-workspace.yaml', '.npmrc', 'tsconfig.base.json'].includes(f),
+    );
+    expect(needed).toEqual(
+      expect.arrayContaining(['package.json', 'pnpm-lock.yaml', 'packages/catalog/images.lock.json']),
+    );
+    expect(needed.filter((f) => ignored(f))).toEqual([]);
   });
 });
 
