@@ -36,7 +36,7 @@ RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store,sharing=locked \
       --filter "{./apps/${APP}}..." --filter "{.}"
 RUN pnpm --filter "{./apps/${APP}}..." run build
 RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store,sharing=locked \
-    pnpm --filter "{./apps/${APP}}" deploy --legacy --prod --store-dir=/pnpm/store /out \
+    pnpm --filter "{./apps/${APP}}" deploy --legacy --prod --prefer-offline --store-dir=/pnpm/store /out \
  && test -f /out/dist/main.js
 
 # ---- web: the static site bundle (served from S3 behind the CDN, not by a container) ----------

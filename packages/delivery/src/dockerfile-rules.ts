@@ -208,3 +208,10 @@ export function baseImages(source: string): { image: string; tag: string | null;
   }
   return out;
 }
+
+/** The RUN commands of one build stage, flags (`--mount=...`) left out and continuations folded. */
+export function stageRuns(source: string, stage: string): string[] {
+  const s = stagesOf(source).find((x) => x.name === stage);
+  if (!s) throw new Error(`no stage "${stage}" in the Dockerfile`);
+  return s.instructions.filter((i) => i.getKeyword() === 'RUN').map(text);
+}

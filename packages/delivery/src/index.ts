@@ -4,3 +4,4 @@ export * from './manifest-diff';
 export * from './changed-apps';
 export * from './dockerfile-rules';
 export * from './readme';
+export * from './dockerignore';

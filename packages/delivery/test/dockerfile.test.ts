@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { join, matchesGlob } from 'node:path';
+import { join } from 'node:path';
 import { baseImages, checkDockerfile } from '../src/dockerfile-rules';
+import { dockerignoreMatcher } from '../src/dockerignore';
 
 const root = join(__dirname, '../../..');
 const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
@@ -42,7 +43,7 @@ describe('the repository Dockerfile', () => {
 
   it('builds apps/$APP, runs dist/main.js, and has a static web target', () => {
     expect(dockerfile).toMatch(/^ARG APP$/m);
-    expect(dockerfile).toContain('--filter "{./apps/${APP}}" deploy --legacy --prod');
+    expect(dockerfile).toContain('--filter "{./apps/${APP}}" deploy --legacy --prod --prefer-offline');
     expect(dockerfile).toContain('CMD ["node", "dist/main.js"]');
     expect(dockerfile).toMatch(/^FROM scratch AS web$/m);
     // runtime is the last stage, so it is what a build without --target produces
@@ -55,23 +56,7 @@ describe('the repository Dockerfile', () => {
     ).toBe('FROM node AS runtime');
   });
 
-  // .dockerignore semantics: the last matching pattern wins ("!" re-includes), and a pattern that
-  // matches a directory leaves out everything below it.
-  const patterns = readFileSync(join(root, '.dockerignore'), 'utf8')
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l && !l.startsWith('#'));
-  const ignored = (path: string) => {
-    const parts = path.split('/');
-    const prefixes = parts.map((_, i) => parts.slice(0, i + 1).join('/'));
-    let out = false;
-    for (const p of patterns) {
-      const neg = p.startsWith('!');
-      const glob = neg ? p.slice(1) : p;
-      if (prefixes.some((x) => matchesGlob(x, glob))) out = !neg;
-    }
-    return out;
-  };
+  const ignored = dockerignoreMatcher(readFileSync(join(root, '.dockerignore'), 'utf8'));
 
   it('keeps dependencies, build output, git data and secrets out of the build context', () => {
     for (const p of [
