@@ -1,6 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { catalog } from '@hybrid/catalog';
 import { changedApps } from '../src/changed-apps';
 
 // A small workspace: two services sharing service-kit -> catalog, a worker, and the static web
@@ -96,4 +98,35 @@ describe('changedApps', () => {
   it('does not match a directory by prefix only', () => {
     expect(names(['apps/auth-admin/src/main.ts', 'apps/authx'])).toEqual([]);
   });
+});
+
+describe('changed-apps-cli (the images workflow matrix)', () => {
+  const repo = join(__dirname, '../../..');
+  const cli = (args: string[], input = '') =>
+    spawnSync(
+      'pnpm',
+      ['exec', 'tsx', '--conditions=development', 'packages/delivery/src/changed-apps-cli.ts', ...args],
+      {
+        cwd: repo,
+        input,
+        encoding: 'utf8',
+      },
+    );
+
+  it('prints every app of the catalog that has sources, with its Dockerfile target, for --all', () => {
+    const r = cli(['--all']);
+    expect(r.status).toBe(0);
+    const { include } = JSON.parse(r.stdout) as { include: { app: string; target: string }[] };
+    const expected = catalog.workloads
+      .filter((w) => w.kind !== 'data' && existsSync(join(repo, 'apps', w.name, 'package.json')))
+      .map((w) => ({ app: w.name, target: w.kind === 'static' ? 'web' : 'runtime' }))
+      .sort((a, b) => a.app.localeCompare(b.app));
+    expect(include).toEqual(expected);
+  }, 60_000);
+
+  it('reads the changed files from stdin with "-": docs alone build nothing', () => {
+    const r = cli(['-'], 'docs/ci-cd.md\nREADME.md\n');
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe('{"include":[]}');
+  }, 60_000);
 });
