@@ -126,6 +126,13 @@ export const character = api({
 export const location = api({
   name: 'location',
   description: 'Nearest collection points (recycling, clothing, batteries, e-waste).',
+  env: {
+    LOCATION_SEED_SAMPLE: {
+      type: 'bool',
+      description: 'Load the shipped Seoul sample points at start when the table is empty (demos).',
+      default: 'false',
+    },
+  },
   dependencies: { postgres: { server: 'postgres', database: 'location' } },
 });
 
