@@ -11,6 +11,19 @@ export interface HistoryEntry {
 const historyKey = (userId: string) => `history:${userId}`;
 const rateKey = (userId: string) => `rate:${userId}`;
 
+/** KEYS[1] = the user's window (a sorted set of timestamps); ARGV = now (ms), limit, a unique member. */
+const RATE_SCRIPT = `
+local now = tonumber(ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], 0, now - 60000)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
+  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return math.max(1, tonumber(oldest[2]) + 60000 - now)
+end
+redis.call('ZADD', KEYS[1], now, ARGV[3])
+redis.call('PEXPIRE', KEYS[1], 61000)
+return 0
+`;
+
 export class ChatStore {
   constructor(
     private readonly redis: Redis,
@@ -46,24 +59,19 @@ export class ChatStore {
   }
 
   /**
-   * Sliding 60-second window per user, shared by every replica and connection: returns 0 when the
-   * question may go ahead (and counts it), else the seconds until it may.
+   * Sliding 60-second window per user, shared by every replica and connection, checked and taken
+   * atomically in Redis: returns 0 when the question may go ahead (and counts it), else the seconds
+   * until it may.
    */
   async takeRateToken(userId: string, now = Date.now()): Promise<number> {
-    const key = rateKey(userId);
-    const windowStart = now - 60_000;
-    const res = await this.redis
-      .multi()
-      .zremrangebyscore(key, 0, windowStart)
-      .zcard(key)
-      .zrange(key, 0, 0, 'WITHSCORES')
-      .exec();
-    const count = Number(res?.[1]?.[1] ?? 0);
-    if (count >= this.opts.ratePerMin) {
-      const oldest = Number((res?.[2]?.[1] as string[] | undefined)?.[1] ?? now);
-      return Math.max(1, Math.ceil((oldest + 60_000 - now) / 1000));
-    }
-    await this.redis.multi().zadd(key, now, `${now}:${randomUUID()}`).pexpire(key, 61_000).exec();
-    return 0;
+    const waitMs = (await this.redis.eval(
+      RATE_SCRIPT,
+      1,
+      rateKey(userId),
+      now,
+      this.opts.ratePerMin,
+      `${now}:${randomUUID()}`,
+    )) as number;
+    return waitMs > 0 ? Math.max(1, Math.ceil(waitMs / 1000)) : 0;
   }
 }

@@ -251,6 +251,8 @@ describe('chat service', () => {
       expect(err).toMatchObject({ id: 'over', code: 'rate_limited' });
       expect(err.retryAfterSec).toBeGreaterThanOrEqual(1);
       expect(err.retryAfterSec).toBeLessThanOrEqual(60);
+      // The window lives in Redis under the service's prefix, shared by both connections.
+      expect(await redis.zcard(`${prefix}rate:${user}`)).toBe(5);
       // Someone else is not affected.
       const other = (await session(plain.ws)).c;
       expect((await other.ask('battery')).final.type).toBe('done');
