@@ -1,5 +1,5 @@
 /**
- * `pnpm --filter @hybrid/location import <file.csv|file.geojson>`: applies the migrations, then
+ * `pnpm --filter @hybrid/location import-points <file.csv|file.geojson>`: applies the migrations, then
  * upserts the file's points by id in one transaction (idempotent). DATABASE_URL names the database.
  * A relative path is resolved against the directory the command was started from.
  */
