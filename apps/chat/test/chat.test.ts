@@ -1,4 +1,10 @@
-import { buildService, createLogger, runMigrations, type BuiltService } from '@hybrid/service-kit';
+import {
+  buildService,
+  createLogger,
+  denylistKey,
+  runMigrations,
+  type BuiltService,
+} from '@hybrid/service-kit';
 import {
   createTestDatabase,
   eventually,
@@ -137,6 +143,21 @@ describe('chat service', () => {
       await silent.opened;
       await silent.closed;
       expect([silent.closeCode, silent.closeReason]).toEqual([4401, 'authentication required']);
+    });
+
+    it('refuses a token the auth service has denylisted (logged out)', async () => {
+      const jti = uniqueName('revoked');
+      const t = await new SignJWT({})
+        .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid: 'k1' })
+        .setIssuer('waste-coach-auth')
+        .setAudience('waste-coach')
+        .setSubject('revoked-user')
+        .setJti(jti)
+        .setExpirationTime('5m')
+        .sign(privateKey);
+      await redis.set(`${prefix}auth:${denylistKey(jti)}`, '1', 'EX', 60);
+      const r = await refusedStatus(plain.ws, ['chat.v1', `bearer.${t}`]);
+      expect([r.status, JSON.parse(r.body)]).toEqual([401, { detail: 'token revoked' }]);
     });
 
     it('closes the connection when its token expires', async () => {

@@ -1,6 +1,7 @@
 // `pnpm bench location`: p50/p99 latency of GET /nearby over loopback HTTP with 100,000 points,
 // against the same queries in the same run once the GiST index is dropped (sequential scan).
 // Targets (issue 9): indexed p99 <= 10 ms and at least 20x faster than the unindexed reference.
+import { cpus, loadavg } from 'node:os';
 import { buildService } from '@hybrid/service-kit';
 import { createTestDatabase } from '@hybrid/tools/test-env';
 import { locationService } from '../src/app';
@@ -69,6 +70,11 @@ async function main() {
     const r50 = pct(reference.sorted, 50);
     const r99 = pct(reference.sorted, 99);
     console.log(`GET /nearby, ${POINTS} points, radius 2 km, limit 20, loopback HTTP`);
+    console.log(
+      `  machine: ${cpus().length} CPUs, load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} (latency figures grow with load)`,
+    );
     console.log(
       `  indexed (GiST on earth, plan uses index: ${usesIndex}): ${INDEXED_RUNS} requests  p50 ${f(i50)}  p99 ${f(i99)}  (avg ${(indexed.found / INDEXED_RUNS).toFixed(1)} results)`,
     );
