@@ -209,9 +209,11 @@ export const locationService: ServiceDefinition = {
       },
       async () => {
         const { rows } = await pool().query<{ category: string; points: number }>(
-          `SELECT c AS category, count(p.id)::int AS points
-             FROM unnest($1::text[]) AS c LEFT JOIN collection_points p ON p.categories @> ARRAY[c]
-            GROUP BY c ORDER BY array_position($1::text[], c)`,
+          `SELECT k.c AS category, coalesce(n.points, 0)::int AS points
+             FROM unnest($1::text[]) WITH ORDINALITY AS k(c, pos)
+             LEFT JOIN (SELECT c, count(*) AS points FROM collection_points, unnest(categories) AS c GROUP BY c) n
+               ON n.c = k.c
+            ORDER BY k.pos`,
           [CATEGORIES],
         );
         return rows as { category: Static<typeof Category>; points: number }[];
