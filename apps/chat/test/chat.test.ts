@@ -21,7 +21,7 @@ import { connect, infoMigrationsDir, refusedStatus, startLlmServer, type Client 
 describe('chat service', () => {
   let db: TestDatabase;
   let redis: Redis;
-  let privateKey: CryptoKey;
+  let privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
   let jwks: ReturnType<typeof createLocalJWKSet>;
   let llm: Awaited<ReturnType<typeof startLlmServer>>;
   const prefix = `${uniqueName('chat')}:`;
