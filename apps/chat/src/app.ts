@@ -126,6 +126,7 @@ class ChatSession {
   private current: { id: string; abort: AbortController } | undefined;
   private counter = 0;
   private closed = false;
+  private authPending: Promise<void> | undefined;
   private timers: NodeJS.Timeout[] = [];
 
   constructor(
@@ -164,6 +165,18 @@ class ChatSession {
     this.send({ type: 'ready', userId: user.id });
   }
 
+  private async authenticate(token: string) {
+    try {
+      const user = await this.ctx.auth!.verify(token);
+      if (!this.closed) this.authenticated(user);
+    } catch (err) {
+      const status = err instanceof HttpError ? err.statusCode : 500;
+      if (status === 401)
+        this.socket.close(CLOSE.authFailed, err instanceof HttpError ? err.detail : 'invalid token');
+      else this.socket.close(CLOSE.tryLater, 'authentication is unavailable');
+    }
+  }
+
   private onClose() {
     if (this.closed) return;
     this.closed = true;
@@ -176,6 +189,9 @@ class ChatSession {
     const msg = parseClientMessage(raw, ++this.counter);
     if ('error' in msg) return this.send({ type: 'error', code: 'bad_message', message: msg.error });
     if (msg.type === 'ping') return this.send({ type: 'pong' });
+    // Messages sent right behind the auth message wait for its verdict, in order.
+    if (!this.user && this.authPending) await this.authPending;
+    if (this.closed || this.socket.readyState !== this.socket.OPEN) return;
     if (!this.user) {
       if (msg.type !== 'auth') {
         this.send({
@@ -186,16 +202,8 @@ class ChatSession {
         this.socket.close(CLOSE.authFailed, 'authentication required');
         return;
       }
-      try {
-        const user = await this.ctx.auth!.verify(msg.token);
-        this.authenticated(user);
-      } catch (err) {
-        const status = err instanceof HttpError ? err.statusCode : 500;
-        if (status === 401)
-          this.socket.close(CLOSE.authFailed, err instanceof HttpError ? err.detail : 'invalid token');
-        else this.socket.close(CLOSE.tryLater, 'authentication is unavailable');
-      }
-      return;
+      this.authPending = this.authenticate(msg.token);
+      return this.authPending;
     }
     if (msg.type === 'auth')
       return this.send({ type: 'error', code: 'bad_message', message: 'already authenticated' });

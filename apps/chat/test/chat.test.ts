@@ -105,8 +105,11 @@ describe('chat service', () => {
       const c = connect(plain.ws);
       clients.push(c);
       await c.opened;
+      // A question sent right behind the auth message waits for it.
       c.send({ type: 'auth', token: await token('first-message-user') });
+      c.send({ type: 'ask', id: 'right-behind', text: 'battery' });
       expect(await c.next('ready')).toEqual({ type: 'ready', userId: 'first-message-user' });
+      expect(await c.next('done')).toMatchObject({ id: 'right-behind', mode: 'retrieval' });
     });
 
     it('refuses bad handshake tokens with 401 and URL tokens with 400, before the upgrade', async () => {
