@@ -158,7 +158,10 @@ class ChatSession {
     // The connection ends when its token does: a long-lived socket never outlives its credential.
     const exp = typeof user.claims.exp === 'number' ? user.claims.exp * 1000 - Date.now() : undefined;
     if (exp !== undefined) {
-      const t = setTimeout(() => this.socket.close(CLOSE.authFailed, 'token expired'), Math.max(0, exp));
+      const t = setTimeout(
+        () => this.socket.close(CLOSE.authFailed, 'token expired'),
+        Math.min(Math.max(0, exp), 2 ** 31 - 1),
+      );
       t.unref();
       this.timers.push(t);
     }
