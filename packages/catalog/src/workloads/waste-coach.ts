@@ -126,6 +126,13 @@ export const character = api({
 export const location = api({
   name: 'location',
   description: 'Nearest collection points (recycling, clothing, batteries, e-waste).',
+  env: {
+    LOCATION_SEED_SAMPLE: {
+      type: 'bool',
+      description: 'Load the shipped Seoul sample points at start when the table is empty (demos).',
+      default: 'false',
+    },
+  },
   dependencies: { postgres: { server: 'postgres', database: 'location' } },
 });
 
@@ -147,6 +154,49 @@ export const chat = api({
     },
     LLM_API_KEY: { type: 'string', description: 'Key for LLM_BASE_URL.', default: '', secret: true },
     LLM_MODEL: { type: 'string', description: 'Model name for LLM_BASE_URL.', default: 'gpt-4o-mini' },
+    LLM_TIMEOUT_MS: {
+      type: 'int',
+      description: 'Longest an LLM answer may take before it is abandoned.',
+      default: '30000',
+      min: 1000,
+      max: 300000,
+    },
+    CHAT_HISTORY_TTL_SEC: {
+      type: 'int',
+      description: "How long a user's conversation history is kept after their last message.",
+      default: '86400',
+      min: 1,
+      max: 2592000,
+    },
+    CHAT_HISTORY_MAX_MESSAGES: {
+      type: 'int',
+      description: 'Messages (questions and answers) kept per user and sent to the LLM as context.',
+      default: '20',
+      min: 0,
+      max: 200,
+    },
+    CHAT_RATE_LIMIT_PER_MIN: {
+      type: 'int',
+      description: 'Questions one user may ask in any 60-second window.',
+      default: '20',
+      min: 1,
+      max: 1000,
+    },
+    CHAT_MAX_MESSAGE_CHARS: {
+      type: 'int',
+      description: 'Longest accepted question, in characters.',
+      default: '1000',
+      min: 10,
+      max: 8000,
+    },
+    CHAT_AUTH_TIMEOUT_MS: {
+      type: 'int',
+      description:
+        'How long a connection without a token in its handshake may take to send its auth message.',
+      default: '5000',
+      min: 100,
+      max: 60000,
+    },
   },
   dependencies: {
     postgres: { server: 'postgres', database: 'info', owner: false },
