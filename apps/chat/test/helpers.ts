@@ -1,16 +1,9 @@
-import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
 
-/**
- * The info service's migrations (schema and seeded guidance). Uses apps/info's own files when that
- * app is in the tree; until then, a copy of them kept in test/fixtures.
- */
-export const infoMigrationsDir = (() => {
-  const real = join(__dirname, '..', '..', 'info', 'migrations');
-  return existsSync(real) ? real : join(__dirname, 'fixtures', 'info-migrations');
-})();
+/** The info service's own migrations (schema and seeded guidance): chat reads that database. */
+export const infoMigrationsDir = join(__dirname, '..', '..', 'info', 'migrations');
 
 export type Msg = { type: string; [k: string]: unknown };
 
