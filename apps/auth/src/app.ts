@@ -13,8 +13,8 @@ import {
 } from '@hybrid/service-kit';
 import type { FastifyRequest } from 'fastify';
 import type pg from 'pg';
-import { loadSigningKeys } from './keys';
-import { loadProviders, randomToken, type ExternalProfile } from './oauth';
+import { loadSigningKeys, type SigningKeys } from './keys';
+import { loadProviders, randomToken, type ExternalProfile, type OAuthProvider } from './oauth';
 import { checkPassword, PasswordHasher } from './passwords';
 import { RateLimiter } from './ratelimit';
 import { Jwks, LoginBody, ProviderName, RefreshBody, RegisterBody, TokenPair, User } from './schemas';
@@ -66,8 +66,16 @@ async function routes(app: ServiceApp, ctx: ServiceContext): Promise<void> {
   const pool = ctx.pg;
   const redis = ctx.redis;
   if (!pool || !redis) throw new Error('auth needs DATABASE_URL and REDIS_URL');
-  const keys = await loadSigningKeys(config.string('JWT_SIGNING_KEYS'));
-  const providers = loadProviders(config.string('OAUTH_PROVIDERS'));
+  let keys: SigningKeys;
+  let providers: Map<string, OAuthProvider>;
+  try {
+    keys = await loadSigningKeys(config.string('JWT_SIGNING_KEYS'));
+    providers = loadProviders(config.optionalString('OAUTH_PROVIDERS') ?? '[]');
+  } catch (err) {
+    // The kit does not close its clients when routes fail to register; do it so the process can exit.
+    await Promise.allSettled([pool.end(), redis.quit()]);
+    throw err;
+  }
   const tokens = new TokenService(
     keys,
     {

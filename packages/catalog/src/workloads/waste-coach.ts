@@ -110,8 +110,7 @@ export const auth = api({
     OAUTH_PROVIDERS: {
       type: 'string',
       description:
-        'JSON array of OAuth/OIDC providers: {"name","preset"?: "google"|"kakao"|"naver","clientId","clientSecret"?,"issuer"?,"authorizationEndpoint"?,"tokenEndpoint"?,"userinfoEndpoint"?,"jwksUri"?,"scopes"?,"tokenAuthMethod"?,"trustEmail"?}.',
-      default: '[]',
+        'JSON array of OAuth/OIDC providers: {"name","preset"?: "google"|"kakao"|"naver","clientId","clientSecret"?,"issuer"?,"authorizationEndpoint"?,"tokenEndpoint"?,"userinfoEndpoint"?,"jwksUri"?,"scopes"?,"tokenAuthMethod"?,"trustEmail"?}. Unset: no OAuth login.',
       secret: true,
     },
     OAUTH_CALLBACK_BASE_URL: {
