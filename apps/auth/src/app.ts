@@ -19,7 +19,7 @@ import { checkPassword, PasswordHasher } from './passwords';
 import { RateLimiter } from './ratelimit';
 import { Jwks, LoginBody, ProviderName, RefreshBody, RegisterBody, TokenPair, User } from './schemas';
 import { TokenService } from './tokens';
-import { findUserByEmail, findUserById, normalizeEmail, toUserOut, type UserRow } from './users';
+import { findUserByEmail, findUserOut, normalizeEmail, toUserOut, type UserRow } from './users';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -103,12 +103,15 @@ async function routes(app: ServiceApp, ctx: ServiceContext): Promise<void> {
 
   // Our own access tokens are checked exactly as every other service checks them: the kit's
   // verifier, with our public keys in memory and our own (prefixed) Redis as the denylist.
-  installAuth(app, new TokenVerifier({
-    jwks: keys.keySet,
-    issuer: config.string('JWT_ISSUER'),
-    audience: config.string('JWT_AUDIENCE'),
-    denylist: { redis, prefix: '' },
-  }));
+  installAuth(
+    app,
+    new TokenVerifier({
+      jwks: keys.keySet,
+      issuer: config.string('JWT_ISSUER'),
+      audience: config.string('JWT_AUDIENCE'),
+      denylist: { redis, prefix: '' },
+    }),
+  );
   // Routes flagged `serviceRoot` are mounted at the root instead of under the prefix.
   app.addHook('onRoute', (route) => {
     if (route.config?.serviceRoot && route.routePath) {
@@ -209,7 +212,10 @@ async function routes(app: ServiceApp, ctx: ServiceContext): Promise<void> {
     '/logout',
     {
       config: { auth: 'required' },
-      schema: { summary: 'Revoke this access token and its refresh token family', response: { 204: Type.Null() } },
+      schema: {
+        summary: 'Revoke this access token and its refresh token family',
+        response: { 204: Type.Null() },
+      },
     },
     async (req, reply) => {
       const u = req.user!;
@@ -222,9 +228,9 @@ async function routes(app: ServiceApp, ctx: ServiceContext): Promise<void> {
     '/me',
     { config: { auth: 'required' }, schema: { summary: 'The logged-in user', response: { 200: User } } },
     async (req) => {
-      const user = await findUserById(pool, req.user!.id);
+      const user = await findUserOut(pool, req.user!.id);
       if (!user) throw unauthorized('user no longer exists');
-      return toUserOut(pool, user);
+      return user;
     },
   );
 
@@ -318,7 +324,12 @@ async function routes(app: ServiceApp, ctx: ServiceContext): Promise<void> {
       if (s.provider !== p.name) throw new HttpError(400, 'unknown or expired login state');
       if (error) throw new HttpError(400, `the login provider reported: ${error}`);
       if (!code) throw new HttpError(400, 'the login provider sent no authorization code');
-      const profile = await p.complete({ code, redirectUri: callbackUrl(p.name), verifier: s.verifier, nonce: s.nonce });
+      const profile = await p.complete({
+        code,
+        redirectUri: callbackUrl(p.name),
+        verifier: s.verifier,
+        nonce: s.nonce,
+      });
       const userId = await linkAccount(p.name, profile).catch((err: unknown) =>
         isUniqueViolation(err) ? linkAccount(p.name, profile) : Promise.reject(err),
       );
@@ -335,7 +346,10 @@ async function routes(app: ServiceApp, ctx: ServiceContext): Promise<void> {
         [providerName, profile.subject],
       );
       if (rows[0]) return rows[0].user_id;
-      const nickname = (profile.name?.trim() || profile.email?.split('@')[0] || `${providerName} user`).slice(0, 40);
+      const nickname = (profile.name?.trim() || profile.email?.split('@')[0] || `${providerName} user`).slice(
+        0,
+        40,
+      );
       const email = profile.emailVerified ? profile.email : undefined;
       let userId: string;
       const existing = email ? await findUserByEmail(c, email, true) : undefined;
@@ -344,7 +358,9 @@ async function routes(app: ServiceApp, ctx: ServiceContext): Promise<void> {
         if (!existing.email_verified && existing.password_hash) {
           // Someone registered this address with a password and never proved they own it: now that
           // its owner proved it, that password (and every session made with it) is not trusted.
-          await c.query('UPDATE users SET email_verified = true, password_hash = NULL WHERE id = $1', [userId]);
+          await c.query('UPDATE users SET email_verified = true, password_hash = NULL WHERE id = $1', [
+            userId,
+          ]);
           revoke = userId;
         } else {
           await c.query('UPDATE users SET email_verified = true WHERE id = $1', [userId]);

@@ -17,9 +17,14 @@ export interface SigningKeys {
 const bad = (message: string) => new ConfigError([{ variable: 'JWT_SIGNING_KEYS', message }]);
 
 function algOf(jwk: JWK): SigningAlg | undefined {
-  if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519' && (jwk.alg === undefined || jwk.alg === 'EdDSA' || jwk.alg === 'Ed25519'))
+  if (
+    jwk.kty === 'OKP' &&
+    jwk.crv === 'Ed25519' &&
+    (jwk.alg === undefined || jwk.alg === 'EdDSA' || jwk.alg === 'Ed25519')
+  )
     return 'EdDSA';
-  if (jwk.kty === 'EC' && jwk.crv === 'P-256' && (jwk.alg === undefined || jwk.alg === 'ES256')) return 'ES256';
+  if (jwk.kty === 'EC' && jwk.crv === 'P-256' && (jwk.alg === undefined || jwk.alg === 'ES256'))
+    return 'ES256';
   return undefined;
 }
 
@@ -35,7 +40,8 @@ export async function loadSigningKeys(raw: string): Promise<SigningKeys> {
   } catch {
     throw bad('must be a JSON array of private JWKs (it is not valid JSON)');
   }
-  if (!Array.isArray(parsed) || parsed.length === 0) throw bad('must be a non-empty JSON array of private JWKs');
+  if (!Array.isArray(parsed) || parsed.length === 0)
+    throw bad('must be a non-empty JSON array of private JWKs');
   const publics: JWK[] = [];
   const kids = new Set<string>();
   let signer: SigningKeys['signer'] | undefined;
@@ -54,7 +60,6 @@ export async function loadSigningKeys(raw: string): Promise<SigningKeys> {
     } catch {
       throw bad(`key "${jwk.kid}" could not be imported`);
     }
-    // eslint-disable-next-line @typescript-eslint/no-unused-vars
     const { d: _d, key_ops: _ops, ext: _ext, ...pub } = jwk;
     publics.push({ ...pub, kid: jwk.kid, alg, use: 'sig' });
     signer ??= { kid: jwk.kid, alg, key };

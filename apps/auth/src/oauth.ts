@@ -141,14 +141,19 @@ export class OAuthProvider {
         const url = `${i.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
         const { status, body } = await getJson(url);
         const d = body as Record<string, unknown>;
-        if (status !== 200 || typeof d.authorization_endpoint !== 'string' || typeof d.token_endpoint !== 'string')
+        if (
+          status !== 200 ||
+          typeof d.authorization_endpoint !== 'string' ||
+          typeof d.token_endpoint !== 'string'
+        )
           throw upstream('discovery document is unusable');
         if (d.issuer !== i.issuer) throw upstream('discovery document names another issuer');
         e = {
           issuer: i.issuer,
           authorizationEndpoint: e.authorizationEndpoint || d.authorization_endpoint,
           tokenEndpoint: e.tokenEndpoint || d.token_endpoint,
-          userinfoEndpoint: e.userinfoEndpoint ?? (typeof d.userinfo_endpoint === 'string' ? d.userinfo_endpoint : undefined),
+          userinfoEndpoint:
+            e.userinfoEndpoint ?? (typeof d.userinfo_endpoint === 'string' ? d.userinfo_endpoint : undefined),
           jwksUri: e.jwksUri ?? (typeof d.jwks_uri === 'string' ? d.jwks_uri : undefined),
         };
       }
@@ -161,7 +166,12 @@ export class OAuthProvider {
   }
 
   /** The provider's authorization URL for a new login, with state, nonce and an S256 PKCE challenge. */
-  async authorizationUrl(p: { redirectUri: string; state: string; nonce: string; verifier: string }): Promise<string> {
+  async authorizationUrl(p: {
+    redirectUri: string;
+    state: string;
+    nonce: string;
+    verifier: string;
+  }): Promise<string> {
     const e = await this.resolve();
     const url = new URL(e.authorizationEndpoint);
     url.searchParams.set('response_type', 'code');
@@ -176,7 +186,12 @@ export class OAuthProvider {
   }
 
   /** Exchanges the code (with the PKCE verifier) and returns who logged in. */
-  async complete(p: { code: string; redirectUri: string; verifier: string; nonce: string }): Promise<ExternalProfile> {
+  async complete(p: {
+    code: string;
+    redirectUri: string;
+    verifier: string;
+    nonce: string;
+  }): Promise<ExternalProfile> {
     const e = await this.resolve();
     const form = new URLSearchParams({
       grant_type: 'authorization_code',
@@ -196,7 +211,11 @@ export class OAuthProvider {
       form.set('client_id', this.input.clientId);
       if (secret) form.set('client_secret', secret);
     }
-    const { status, body } = await getJson(e.tokenEndpoint, { method: 'POST', headers, body: form.toString() });
+    const { status, body } = await getJson(e.tokenEndpoint, {
+      method: 'POST',
+      headers,
+      body: form.toString(),
+    });
     const tok = body as Record<string, unknown>;
     if (status >= 400 || typeof tok.access_token !== 'string') {
       if (status === 400 || typeof tok.error === 'string')
@@ -206,7 +225,8 @@ export class OAuthProvider {
 
     let claims: Record<string, unknown> = {};
     if (typeof tok.id_token === 'string') {
-      if (!e.jwksUri || !e.issuer) throw upstream('sent an ID token that cannot be checked (no issuer or JWKS)');
+      if (!e.jwksUri || !e.issuer)
+        throw upstream('sent an ID token that cannot be checked (no issuer or JWKS)');
       this.jwks ??= createRemoteJWKSet(new URL(e.jwksUri));
       try {
         const { payload } = await jwtVerify(tok.id_token, this.jwks, {
@@ -219,7 +239,8 @@ export class OAuthProvider {
       } catch {
         throw upstream('sent an invalid ID token');
       }
-      if (this.scopes.includes('openid') && claims.nonce !== p.nonce) throw upstream('sent an ID token with a wrong nonce');
+      if (this.scopes.includes('openid') && claims.nonce !== p.nonce)
+        throw upstream('sent an ID token with a wrong nonce');
     } else if (this.scopes.includes('openid')) {
       throw upstream('sent no ID token');
     }
@@ -234,16 +255,23 @@ export class OAuthProvider {
           ? (((ub as { response?: unknown }).response ?? {}) as Record<string, unknown>)
           : (ub as Record<string, unknown>);
       if (this.profileFormat === 'naver') info.sub = info.id;
-      if (claims.sub !== undefined && info.sub !== claims.sub) throw upstream('userinfo names another subject');
-      claims = { ...info, ...claims, email: claims.email ?? info.email, email_verified: claims.email_verified ?? info.email_verified };
+      if (claims.sub !== undefined && info.sub !== claims.sub)
+        throw upstream('userinfo names another subject');
+      claims = {
+        ...info,
+        ...claims,
+        email: claims.email ?? info.email,
+        email_verified: claims.email_verified ?? info.email_verified,
+      };
     }
     const subject = claims.sub;
-    if (typeof subject !== 'string' && typeof subject !== 'number') throw upstream('did not say who logged in');
+    if (typeof subject !== 'string' && typeof subject !== 'number')
+      throw upstream('did not say who logged in');
     const email = typeof claims.email === 'string' ? claims.email.trim().toLowerCase() : undefined;
     const verifiedClaim = claims.email_verified === true || claims.email_verified === 'true';
-    const name = [claims.nickname, claims.name, claims.preferred_username].find((v) => typeof v === 'string') as
-      | string
-      | undefined;
+    const name = [claims.nickname, claims.name, claims.preferred_username].find(
+      (v) => typeof v === 'string',
+    ) as string | undefined;
     return {
       subject: String(subject),
       email,
@@ -271,10 +299,17 @@ export function loadProviders(raw: string): Map<string, OAuthProvider> {
     if (typeof p.name !== 'string' || !NAME.test(p.name))
       throw badConfig(`entry ${i} needs a "name" of lowercase letters, digits and dashes`);
     if (out.has(p.name)) throw badConfig(`provider "${p.name}" is configured twice`);
-    if (typeof p.clientId !== 'string' || !p.clientId) throw badConfig(`provider "${p.name}" needs a "clientId"`);
+    if (typeof p.clientId !== 'string' || !p.clientId)
+      throw badConfig(`provider "${p.name}" needs a "clientId"`);
     if (p.preset !== undefined && !(p.preset in PRESETS))
       throw badConfig(`provider "${p.name}": preset must be one of ${Object.keys(PRESETS).join(', ')}`);
-    for (const k of ['issuer', 'authorizationEndpoint', 'tokenEndpoint', 'userinfoEndpoint', 'jwksUri'] as const) {
+    for (const k of [
+      'issuer',
+      'authorizationEndpoint',
+      'tokenEndpoint',
+      'userinfoEndpoint',
+      'jwksUri',
+    ] as const) {
       const v = p[k];
       if (v === undefined) continue;
       try {
@@ -285,7 +320,9 @@ export function loadProviders(raw: string): Map<string, OAuthProvider> {
     }
     const preset = p.preset ? PRESETS[p.preset] : undefined;
     if (!preset && !p.issuer && (!p.authorizationEndpoint || !p.tokenEndpoint))
-      throw badConfig(`provider "${p.name}" needs a preset, an issuer, or authorizationEndpoint and tokenEndpoint`);
+      throw badConfig(
+        `provider "${p.name}" needs a preset, an issuer, or authorizationEndpoint and tokenEndpoint`,
+      );
     out.set(p.name, new OAuthProvider(p, preset));
   }
   return out;

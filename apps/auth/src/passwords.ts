@@ -70,5 +70,7 @@ export function checkPassword(password: string, context: { email: string; nickna
   if (context.nickname && context.nickname.length >= 3 && lower.includes(context.nickname.toLowerCase()))
     problems.push('Password must not contain your nickname');
   if (problems.length)
-    throw new UnprocessableError(problems.map((msg) => ({ loc: ['body', 'password'], msg, type: 'value_error' })));
+    throw new UnprocessableError(
+      problems.map((msg) => ({ loc: ['body', 'password'], msg, type: 'value_error' })),
+    );
 }

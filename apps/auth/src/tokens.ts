@@ -58,7 +58,11 @@ export class TokenService {
   }
 
   /** Issues an access token and a refresh token; a new family unless `familyId` continues one. */
-  async issuePair(userId: string, db: Queryable = this.pg, familyId: string = randomUUID()): Promise<TokenPair> {
+  async issuePair(
+    userId: string,
+    db: Queryable = this.pg,
+    familyId: string = randomUUID(),
+  ): Promise<TokenPair> {
     const access = await this.signAccess(userId);
     const refreshToken = REFRESH_PREFIX + randomBytes(32).toString('base64url');
     await db.query(
@@ -66,7 +70,12 @@ export class TokenService {
        VALUES ($1, $2, $3, 'active', now() + make_interval(secs => $4), $5, to_timestamp($6))`,
       [familyId, userId, hashRefreshToken(refreshToken), this.settings.refreshTtlSec, access.jti, access.exp],
     );
-    return { accessToken: access.token, refreshToken, tokenType: 'Bearer', expiresIn: this.settings.accessTtlSec };
+    return {
+      accessToken: access.token,
+      refreshToken,
+      tokenType: 'Bearer',
+      expiresIn: this.settings.accessTtlSec,
+    };
   }
 
   /**
@@ -139,7 +148,8 @@ export class TokenService {
     const live = rows.filter((r) => r.exp > now);
     if (live.length) {
       const multi = this.redis.multi();
-      for (const r of live) multi.set(denylistKey(r.access_jti), '1', 'EX', Math.max(1, Math.ceil(r.exp - now)));
+      for (const r of live)
+        multi.set(denylistKey(r.access_jti), '1', 'EX', Math.max(1, Math.ceil(r.exp - now)));
       await multi.exec();
     }
     return rows.length;

@@ -18,8 +18,7 @@ describe('auth service', () => {
   const post = (path: string, payload: unknown, headers: Record<string, string> = {}) =>
     f.svc.app.inject({ method: 'POST', url: api(path), payload: payload as object, headers });
   const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
-  const me = (token?: string) =>
-    f.svc.app.inject({ url: api('/me'), headers: token ? bearer(token) : {} });
+  const me = (token?: string) => f.svc.app.inject({ url: api('/me'), headers: token ? bearer(token) : {} });
   const newEmail = () => `${uniqueName('u')}@example.com`;
   const register = (email: string, password = STRONG_PASSWORD, nickname = 'Recycler') =>
     post('/register', { email, password, nickname }, { 'x-forwarded-for': freshIp() });
@@ -73,7 +72,12 @@ describe('auth service', () => {
         const r = await register(email, password);
         expect(r.statusCode).toBe(422);
         expect(r.json().detail[0].loc).toEqual(['body', 'password']);
-        expect(r.json().detail.map((d: { msg: string }) => d.msg).join(' ')).toContain(msg);
+        expect(
+          r
+            .json()
+            .detail.map((d: { msg: string }) => d.msg)
+            .join(' '),
+        ).toContain(msg);
       }
       const { rowCount } = await f.svc.ctx.pg!.query('SELECT 1 FROM users WHERE email = $1', [email]);
       expect(rowCount).toBe(0);
@@ -113,16 +117,18 @@ describe('auth service', () => {
       expect(unknown.json()).toEqual(wrong.json());
       const missing = await post('/login', { email: a.email });
       expect(missing.statusCode).toBe(422);
-      expect(missing.json().detail).toEqual([{ loc: ['body', 'password'], msg: 'Field required', type: 'missing' }]);
+      expect(missing.json().detail).toEqual([
+        { loc: ['body', 'password'], msg: 'Field required', type: 'missing' },
+      ]);
     });
 
     it('rejects a missing, tampered, none, HS256, expired, foreign or refresh token with 401', async () => {
       const a = await account();
       const [h, p, s] = a.accessToken.split('.') as [string, string, string];
       const claims = decodeJwt(a.accessToken);
-      const forged = Buffer.from(JSON.stringify({ ...claims, sub: '00000000-0000-0000-0000-000000000000' })).toString(
-        'base64url',
-      );
+      const forged = Buffer.from(
+        JSON.stringify({ ...claims, sub: '00000000-0000-0000-0000-000000000000' }),
+      ).toString('base64url');
       const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'at+jwt' })).toString('base64url')}.${p}.`;
       const publicJwk = (await f.svc.app.inject({ url: '/.well-known/jwks.json' })).json().keys[0];
       const hs256 = await new SignJWT({ ...claims })
@@ -259,14 +265,22 @@ describe('auth service', () => {
     it('denylists the access token until it expires and ends its refresh family', async () => {
       const a = await account();
       const { jti, exp } = decodeJwt(a.accessToken);
-      const r = await f.svc.app.inject({ method: 'POST', url: api('/logout'), headers: bearer(a.accessToken) });
+      const r = await f.svc.app.inject({
+        method: 'POST',
+        url: api('/logout'),
+        headers: bearer(a.accessToken),
+      });
       expect(r.statusCode).toBe(204);
       const ttl = await f.redis.ttl(`${f.prefix}denylist:${jti}`);
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(exp! - Math.floor(Date.now() / 1000) + 1);
       expect((await me(a.accessToken)).json()).toEqual({ detail: 'token revoked' });
       expect((await post('/refresh', { refreshToken: a.refreshToken })).statusCode).toBe(401);
-      const again = await f.svc.app.inject({ method: 'POST', url: api('/logout'), headers: bearer(a.accessToken) });
+      const again = await f.svc.app.inject({
+        method: 'POST',
+        url: api('/logout'),
+        headers: bearer(a.accessToken),
+      });
       expect(again.statusCode).toBe(401);
       expect((await f.svc.app.inject({ method: 'POST', url: api('/logout') })).statusCode).toBe(401);
     });
@@ -304,13 +318,18 @@ describe('auth service', () => {
 
     it('limits attempts per client address (taken from X-Forwarded-For behind the ALB)', async () => {
       const ip = freshIp();
-      for (let i = 0; i < 20; i++) expect((await login(newEmail(), 'wrong password!', ip)).statusCode).toBe(401);
+      for (let i = 0; i < 20; i++)
+        expect((await login(newEmail(), 'wrong password!', ip)).statusCode).toBe(401);
       const a = await account();
       expect((await login(a.email, STRONG_PASSWORD, ip)).statusCode).toBe(429);
       // A spoofed left-most entry does not help: the entry the ALB appended counts.
-      const spoofed = await post('/login', { email: a.email, password: STRONG_PASSWORD }, {
-        'x-forwarded-for': `1.2.3.4, ${ip}`,
-      });
+      const spoofed = await post(
+        '/login',
+        { email: a.email, password: STRONG_PASSWORD },
+        {
+          'x-forwarded-for': `1.2.3.4, ${ip}`,
+        },
+      );
       expect(spoofed.statusCode).toBe(429);
       expect((await login(a.email, STRONG_PASSWORD, freshIp())).statusCode).toBe(200);
     });

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { uniqueName } from '@hybrid/tools/test-env';
-import { decodeJwt } from 'jose';
+import { decodeJwt, exportJWK, generateKeyPair } from 'jose';
 import Provider from 'oidc-provider';
 import { loadProviders } from '../src/oauth';
 import { freshIp, startAuth, STRONG_PASSWORD, type AuthFixture } from './helpers';
@@ -21,7 +21,22 @@ describe('OAuth / OIDC login', () => {
     op = createServer();
     await new Promise<void>((r) => op.listen(0, '127.0.0.1', r));
     issuer = `http://127.0.0.1:${(op.address() as { port: number }).port}`;
+    const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+    // The provider's start-up notices (development interactions, default TTLs) are expected here.
+    const quiet = [
+      jest.spyOn(console, 'warn').mockImplementation(() => undefined),
+      jest.spyOn(console, 'info').mockImplementation(() => undefined),
+    ];
     const provider = new Provider(issuer, {
+      jwks: { keys: [{ ...(await exportJWK(privateKey)), kid: 'op-1', alg: 'RS256', use: 'sig' }] },
+      ttl: {
+        AccessToken: 600,
+        AuthorizationCode: 60,
+        IdToken: 600,
+        Interaction: 600,
+        Session: 3600,
+        Grant: 3600,
+      },
       clients: [
         {
           client_id: 'waste-coach',
@@ -39,6 +54,7 @@ describe('OAuth / OIDC login', () => {
         accounts[id] ? { accountId: id, claims: () => ({ sub: id, ...accounts[id] }) } : undefined,
     });
     op.on('request', provider.callback());
+    for (const q of quiet) q.mockRestore();
     f = await startAuth('oauth', {
       OAUTH_CALLBACK_BASE_URL: CALLBACK_BASE,
       OAUTH_PROVIDERS: JSON.stringify([
@@ -69,7 +85,10 @@ describe('OAuth / OIDC login', () => {
       const res = await fetch(url, {
         ...init,
         redirect: 'manual',
-        headers: { ...(init.headers as Record<string, string>), cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') },
+        headers: {
+          ...(init.headers as Record<string, string>),
+          cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '),
+        },
       });
       for (const c of res.headers.getSetCookie()) {
         const [pair] = c.split(';');
@@ -183,7 +202,11 @@ describe('OAuth / OIDC login', () => {
     const r = await callback(await browserLogin(await start(), id));
     expect(r.statusCode).toBe(200);
     expect(decodeJwt(r.json().accessToken).sub).toBe(userId);
-    expect((await me(r.json().accessToken)).json()).toMatchObject({ id: userId, emailVerified: true, nickname: 'Bob' });
+    expect((await me(r.json().accessToken)).json()).toMatchObject({
+      id: userId,
+      emailVerified: true,
+      nickname: 'Bob',
+    });
     // Whoever set that password before the owner proved the address loses it and its sessions.
     expect((await me(before.accessToken)).statusCode).toBe(401);
     expect((await login()).statusCode).toBe(401);
@@ -202,7 +225,12 @@ describe('OAuth / OIDC login', () => {
     const r = await callback(await browserLogin(await start(), id));
     expect(r.statusCode).toBe(200);
     const profile = (await me(r.json().accessToken)).json();
-    expect(profile).toMatchObject({ email: null, emailVerified: false, nickname: 'Mallory', providers: ['local'] });
+    expect(profile).toMatchObject({
+      email: null,
+      emailVerified: false,
+      nickname: 'Mallory',
+      providers: ['local'],
+    });
     const login = await f.svc.app.inject({
       method: 'POST',
       url: '/api/v1/auth/login',
@@ -215,7 +243,9 @@ describe('OAuth / OIDC login', () => {
   it('fails cleanly on a bad state, a refused login and a wrong PKCE verifier', async () => {
     const id = uniqueName('dave');
     accounts[id] = { email: `${id}@mail.test`, email_verified: true, name: 'Dave' };
-    const noState = await f.svc.app.inject({ url: '/api/v1/auth/oauth/local/callback?code=abc&state=forged' });
+    const noState = await f.svc.app.inject({
+      url: '/api/v1/auth/oauth/local/callback?code=abc&state=forged',
+    });
     expect(noState.statusCode).toBe(400);
     expect(noState.json()).toEqual({ detail: 'unknown or expired login state' });
 
@@ -248,12 +278,25 @@ describe('OAuth / OIDC login', () => {
     };
     for (const [name, endpoint] of Object.entries(expected)) {
       const url = new URL(
-        await providers.get(name)!.authorizationUrl({ redirectUri: 'https://x/cb', state: 's', nonce: 'n', verifier: 'v'.repeat(43) }),
+        await providers
+          .get(name)!
+          .authorizationUrl({
+            redirectUri: 'https://x/cb',
+            state: 's',
+            nonce: 'n',
+            verifier: 'v'.repeat(43),
+          }),
       );
       expect(`${url.origin}${url.pathname}`).toBe(endpoint);
       expect(url.searchParams.get('code_challenge_method')).toBe('S256');
     }
-    for (const bad of ['{', '{}', '[{"name":"Bad Name","clientId":"x","issuer":"https://a"}]', '[{"name":"x","clientId":"y"}]', '[{"name":"x","clientId":"y","preset":"github"}]']) {
+    for (const bad of [
+      '{',
+      '{}',
+      '[{"name":"Bad Name","clientId":"x","issuer":"https://a"}]',
+      '[{"name":"x","clientId":"y"}]',
+      '[{"name":"x","clientId":"y","preset":"github"}]',
+    ]) {
       expect(() => loadProviders(bad)).toThrow(/OAUTH_PROVIDERS/);
     }
   });

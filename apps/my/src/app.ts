@@ -81,7 +81,11 @@ class AuthClient {
     private readonly base: string,
     private readonly timeoutMs: number,
   ) {}
-  async call(method: 'GET' | 'DELETE', path: string, token: string): Promise<{ status: number; body: unknown }> {
+  async call(
+    method: 'GET' | 'DELETE',
+    path: string,
+    token: string,
+  ): Promise<{ status: number; body: unknown }> {
     let res: Response;
     try {
       res = await fetch(`${this.base}${path}`, {
@@ -123,7 +127,8 @@ async function routes(app: ServiceApp, ctx: ServiceContext): Promise<void> {
     if (rows[0]) return rows[0];
     const { status, body } = await auth.call('GET', '/me', bearerToken(req));
     const nickname = (body as { nickname?: unknown } | null)?.nickname;
-    if (status !== 200 || typeof nickname !== 'string') throw new HttpError(503, 'the auth service is unavailable');
+    if (status !== 200 || typeof nickname !== 'string')
+      throw new HttpError(503, 'the auth service is unavailable');
     await pool!.query(
       `WITH p AS (INSERT INTO profiles (user_id, nickname) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING user_id)
        INSERT INTO settings (user_id) SELECT user_id FROM p`,
@@ -180,7 +185,9 @@ async function routes(app: ServiceApp, ctx: ServiceContext): Promise<void> {
     { config: withUser, schema: { summary: 'Your settings', response: { 200: Settings } } },
     async (req) => {
       await ensureProfile(req);
-      const { rows } = await pool.query<SettingsRow>('SELECT * FROM settings WHERE user_id = $1', [req.user!.id]);
+      const { rows } = await pool.query<SettingsRow>('SELECT * FROM settings WHERE user_id = $1', [
+        req.user!.id,
+      ]);
       return settingsOut(rows[0]!);
     },
   );

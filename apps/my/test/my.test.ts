@@ -67,7 +67,12 @@ describe('my service with a real auth service', () => {
     const u = await user('Paper Saver');
     const r = await call('GET', '/profile', u.accessToken);
     expect(r.statusCode).toBe(200);
-    expect(r.json()).toMatchObject({ userId: u.id, nickname: 'Paper Saver', avatarUrl: null, locale: 'ko-KR' });
+    expect(r.json()).toMatchObject({
+      userId: u.id,
+      nickname: 'Paper Saver',
+      avatarUrl: null,
+      locale: 'ko-KR',
+    });
     const s = await call('GET', '/settings', u.accessToken);
     expect(s.json()).toEqual({ pushNotifications: true, marketingEmails: false, theme: 'system' });
     expect((await call('GET', '/profile')).statusCode).toBe(401);
@@ -81,7 +86,11 @@ describe('my service with a real auth service', () => {
       locale: 'en-US',
     });
     expect(r.statusCode).toBe(200);
-    expect(r.json()).toMatchObject({ nickname: 'Can Crusher', avatarUrl: 'https://cdn.example.com/a.png', locale: 'en-US' });
+    expect(r.json()).toMatchObject({
+      nickname: 'Can Crusher',
+      avatarUrl: 'https://cdn.example.com/a.png',
+      locale: 'en-US',
+    });
     const cleared = await call('PATCH', '/profile', u.accessToken, { avatarUrl: null });
     expect(cleared.json()).toMatchObject({ nickname: 'Can Crusher', avatarUrl: null, locale: 'en-US' });
 
@@ -111,7 +120,10 @@ describe('my service with a real auth service', () => {
   it('sees a logout at auth at once: the token is refused here too', async () => {
     const u = await user();
     expect((await call('GET', '/profile', u.accessToken)).statusCode).toBe(200);
-    const out = await fetch(`${authUrl}/api/v1/auth/logout`, { method: 'POST', headers: bearer(u.accessToken) });
+    const out = await fetch(`${authUrl}/api/v1/auth/logout`, {
+      method: 'POST',
+      headers: bearer(u.accessToken),
+    });
     expect(out.status).toBe(204);
     const r = await call('GET', '/profile', u.accessToken);
     expect(r.statusCode).toBe(401);
@@ -122,9 +134,9 @@ describe('my service with a real auth service', () => {
     const u = await user();
     const claims = decodeJwt(u.accessToken);
     const [h, p, s] = u.accessToken.split('.') as [string, string, string];
-    const forged = Buffer.from(JSON.stringify({ ...claims, sub: '00000000-0000-0000-0000-000000000001' })).toString(
-      'base64url',
-    );
+    const forged = Buffer.from(
+      JSON.stringify({ ...claims, sub: '00000000-0000-0000-0000-000000000001' }),
+    ).toString('base64url');
     const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'at+jwt' })).toString('base64url')}.${p}.`;
     const hs = await new SignJWT({ ...claims })
       .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid: 'k-current' })
@@ -178,7 +190,11 @@ describe('my service with a real auth service', () => {
     await call('PATCH', '/profile', u.accessToken, { locale: 'en-GB' });
     const cut = await buildService(myService, { env: myEnv({ AUTH_URL: 'http://127.0.0.1:9' }) });
     try {
-      const r = await cut.app.inject({ method: 'DELETE', url: '/api/v1/my/account', headers: bearer(u.accessToken) });
+      const r = await cut.app.inject({
+        method: 'DELETE',
+        url: '/api/v1/my/account',
+        headers: bearer(u.accessToken),
+      });
       expect(r.statusCode).toBe(503);
       expect(r.json()).toEqual({ detail: 'the auth service is unavailable' });
     } finally {
@@ -193,7 +209,8 @@ describe('my service with a real auth service', () => {
     expect(docs.statusCode).toBe(200);
     expect(docs.headers['content-type']).toContain('text/html');
     const spec = (await my.app.inject({ url: '/openapi.json' })).json();
-    for (const p of ['/profile', '/settings', '/account']) expect(Object.keys(spec.paths)).toContain(`/api/v1/my${p}`);
+    for (const p of ['/profile', '/settings', '/account'])
+      expect(Object.keys(spec.paths)).toContain(`/api/v1/my${p}`);
     expect(spec.paths['/api/v1/my/account'].delete.security).toEqual([{ bearerAuth: [] }]);
   });
 });

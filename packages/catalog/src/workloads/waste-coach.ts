@@ -115,7 +115,8 @@ export const auth = api({
     },
     OAUTH_CALLBACK_BASE_URL: {
       type: 'url',
-      description: 'Public base URL of this service; provider callbacks go to <base>/api/v1/auth/oauth/<name>/callback.',
+      description:
+        'Public base URL of this service; provider callbacks go to <base>/api/v1/auth/oauth/<name>/callback.',
       default: 'http://localhost:8000',
     },
   },
@@ -133,7 +134,8 @@ export const my = api({
     ...tokenVerifierEnv,
     AUTH_URL: {
       type: 'url',
-      description: 'Base URL of the auth service (profile seeding and account deletion, with the user\'s token).',
+      description:
+        "Base URL of the auth service (profile seeding and account deletion, with the user's token).",
       default: 'http://auth:8000',
     },
     AUTH_TIMEOUT_MS: {
