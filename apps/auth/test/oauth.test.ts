@@ -278,14 +278,12 @@ describe('OAuth / OIDC login', () => {
     };
     for (const [name, endpoint] of Object.entries(expected)) {
       const url = new URL(
-        await providers
-          .get(name)!
-          .authorizationUrl({
-            redirectUri: 'https://x/cb',
-            state: 's',
-            nonce: 'n',
-            verifier: 'v'.repeat(43),
-          }),
+        await providers.get(name)!.authorizationUrl({
+          redirectUri: 'https://x/cb',
+          state: 's',
+          nonce: 'n',
+          verifier: 'v'.repeat(43),
+        }),
       );
       expect(`${url.origin}${url.pathname}`).toBe(endpoint);
       expect(url.searchParams.get('code_challenge_method')).toBe('S256');
