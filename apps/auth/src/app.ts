@@ -304,6 +304,10 @@ async function routes(app: ServiceApp, ctx: ServiceContext): Promise<void> {
   app.get(
     '/oauth/:provider/callback',
     {
+      // The code and state in the query string never reach a log line.
+      logSerializers: {
+        req: (r: FastifyRequest) => ({ method: r.method, url: r.url.replace(/\?.*$/, '?[redacted]') }),
+      },
       schema: {
         summary: "The provider's redirect back: exchanges the code and logs the user in",
         params: ProviderName,

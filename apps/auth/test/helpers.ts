@@ -1,5 +1,5 @@
 import { createTestDatabase, testUrls, uniqueName, type TestDatabase } from '@hybrid/tools/test-env';
-import { buildService, type BuiltService } from '@hybrid/service-kit';
+import { buildService, type BuiltService, type Logger } from '@hybrid/service-kit';
 import { Redis } from 'ioredis';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { authService } from '../src/app';
@@ -22,7 +22,11 @@ export interface AuthFixture {
 }
 
 /** An auth service on its own database and Redis prefix, with an EdDSA signer and a second (ES256) published key. */
-export async function startAuth(label: string, env: NodeJS.ProcessEnv = {}): Promise<AuthFixture> {
+export async function startAuth(
+  label: string,
+  env: NodeJS.ProcessEnv = {},
+  options: { logger?: Logger } = {},
+): Promise<AuthFixture> {
   const db = await createTestDatabase(label);
   const prefix = `${uniqueName(label)}:auth:`;
   const keys = [await privateJwk('EdDSA', 'k-current'), await privateJwk('ES256', 'k-previous')];
@@ -39,7 +43,7 @@ export async function startAuth(label: string, env: NodeJS.ProcessEnv = {}): Pro
   };
   let svc: BuiltService;
   try {
-    svc = await buildService(authService, { env: fullEnv });
+    svc = await buildService(authService, { env: fullEnv, ...options });
   } catch (err) {
     await db.drop();
     throw err;

@@ -2,6 +2,8 @@ import { createServer, type Server } from 'node:http';
 import { uniqueName } from '@hybrid/tools/test-env';
 import { decodeJwt, exportJWK, generateKeyPair } from 'jose';
 import Provider from 'oidc-provider';
+import { REDACT_PATHS } from '@hybrid/service-kit';
+import pino from 'pino';
 import { loadProviders } from '../src/oauth';
 import { freshIp, startAuth, STRONG_PASSWORD, type AuthFixture } from './helpers';
 
@@ -15,6 +17,7 @@ describe('OAuth / OIDC login', () => {
   let issuer: string;
   let f: AuthFixture;
   const CALLBACK_BASE = 'http://auth.test';
+  const logLines: string[] = [];
   const accounts: Record<string, { email: string; email_verified: boolean; name: string }> = {};
 
   beforeAll(async () => {
@@ -55,18 +58,28 @@ describe('OAuth / OIDC login', () => {
     });
     op.on('request', provider.callback());
     for (const q of quiet) q.mockRestore();
-    f = await startAuth('oauth', {
-      OAUTH_CALLBACK_BASE_URL: CALLBACK_BASE,
-      OAUTH_PROVIDERS: JSON.stringify([
-        {
-          name: 'local',
-          issuer,
-          clientId: 'waste-coach',
-          clientSecret: 'op-client-secret-for-tests',
-          tokenAuthMethod: 'client_secret_basic',
-        },
-      ]),
-    });
+    f = await startAuth(
+      'oauth',
+      {
+        OAUTH_CALLBACK_BASE_URL: CALLBACK_BASE,
+        OAUTH_PROVIDERS: JSON.stringify([
+          {
+            name: 'local',
+            issuer,
+            clientId: 'waste-coach',
+            clientSecret: 'op-client-secret-for-tests',
+            tokenAuthMethod: 'client_secret_basic',
+          },
+        ]),
+      },
+      {
+        // The kit's redaction, writing into memory so the test can read what would be logged.
+        logger: pino(
+          { level: 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
+          { write: (line: string) => void logLines.push(line) },
+        ),
+      },
+    );
   });
   afterAll(async () => {
     await f?.close();
@@ -178,6 +191,16 @@ describe('OAuth / OIDC login', () => {
     expect((await callback(cb)).statusCode).toBe(400);
     const again = await callback(await browserLogin(await start(), id));
     expect(decodeJwt(again.json().accessToken).sub).toBe(profile.id);
+    // Nothing secret in the logs: not the code, the state, nor any token.
+    const logs = logLines.join('');
+    expect(logs).toContain('/oauth/local/callback?[redacted]');
+    for (const secret of [
+      cb.searchParams.get('code')!,
+      cb.searchParams.get('state')!,
+      pair.accessToken,
+      pair.refreshToken,
+    ])
+      expect(logs).not.toContain(secret);
   });
 
   it('links to an existing account by verified email, distrusting a password nobody proved', async () => {
