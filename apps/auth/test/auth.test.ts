@@ -161,6 +161,21 @@ describe('auth service', () => {
       expect((await me(await sign('at+jwt', now - 5))).json()).toEqual({ detail: 'token expired' });
       // The well-formed token signed by our key is accepted: the failures above are not an artefact.
       expect((await me(await sign('at+jwt', now + 300))).statusCode).toBe(200);
+      // A valid token for a user that does not exist (any more) is refused too.
+      const ghost = await new SignJWT({})
+        .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid: 'k-current' })
+        .setIssuer('waste-coach-auth')
+        .setAudience('waste-coach')
+        .setSubject('00000000-0000-4000-8000-000000000000')
+        .setJti(uniqueName('jti'))
+        .setExpirationTime(now + 300)
+        .sign(signer);
+      expect((await me(ghost)).json()).toEqual({ detail: 'user no longer exists' });
+      for (const [method, path] of [
+        ['POST', '/logout'],
+        ['DELETE', '/me'],
+      ] as const)
+        expect((await f.svc.app.inject({ method, url: api(path) })).statusCode).toBe(401);
     });
   });
 
@@ -333,6 +348,28 @@ describe('auth service', () => {
       expect(spoofed.statusCode).toBe(429);
       expect((await login(a.email, STRONG_PASSWORD, freshIp())).statusCode).toBe(200);
     });
+  });
+
+  it('limits registrations per client address', async () => {
+    const limited = await startAuth('auth_reg', { REGISTER_MAX_PER_IP: '2' });
+    try {
+      const reg = (ip: string) =>
+        limited.svc.app.inject({
+          method: 'POST',
+          url: api('/register'),
+          payload: { email: newEmail(), password: STRONG_PASSWORD, nickname: 'R' },
+          headers: { 'x-forwarded-for': ip },
+        });
+      const ip = freshIp();
+      expect((await reg(ip)).statusCode).toBe(201);
+      expect((await reg(ip)).statusCode).toBe(201);
+      const third = await reg(ip);
+      expect(third.statusCode).toBe(429);
+      expect(third.json()).toEqual({ detail: 'too many registrations, try again later' });
+      expect((await reg(freshIp())).statusCode).toBe(201);
+    } finally {
+      await limited.close();
+    }
   });
 
   it('documents its routes at /docs and /openapi.json', async () => {

@@ -75,7 +75,18 @@ describe('my service with a real auth service', () => {
     });
     const s = await call('GET', '/settings', u.accessToken);
     expect(s.json()).toEqual({ pushNotifications: true, marketingEmails: false, theme: 'system' });
-    expect((await call('GET', '/profile')).statusCode).toBe(401);
+    for (const [method, path] of [
+      ['GET', '/profile'],
+      ['PATCH', '/profile'],
+      ['GET', '/settings'],
+      ['PATCH', '/settings'],
+      ['DELETE', '/account'],
+    ] as const)
+      expect([method, path, (await call(method, path, undefined, { theme: 'dark' })).statusCode]).toEqual([
+        method,
+        path,
+        401,
+      ]);
   });
 
   it('updates the profile and settings, and answers 422 in the FastAPI shape for bad input', async () => {
@@ -185,11 +196,15 @@ describe('my service with a real auth service', () => {
     expect((await u.login()).statusCode).toBe(401);
   });
 
-  it('keeps the data when auth cannot delete the account', async () => {
+  it('keeps the data when auth cannot delete the account, and says so when it cannot seed a profile', async () => {
     const u = await user();
     await call('PATCH', '/profile', u.accessToken, { locale: 'en-GB' });
     const cut = await buildService(myService, { env: myEnv({ AUTH_URL: 'http://127.0.0.1:9' }) });
     try {
+      const fresh = await user();
+      const seed = await cut.app.inject({ url: '/api/v1/my/profile', headers: bearer(fresh.accessToken) });
+      expect(seed.statusCode).toBe(503);
+      expect(seed.json()).toEqual({ detail: 'the auth service is unavailable' });
       const r = await cut.app.inject({
         method: 'DELETE',
         url: '/api/v1/my/account',
