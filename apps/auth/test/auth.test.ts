@@ -266,6 +266,23 @@ describe('auth service', () => {
       expect((await post('/refresh', { refreshToken: other.refreshToken })).statusCode).toBe(200);
     });
 
+    it('lets only one of two concurrent refreshes of the same token win, and treats the other as reuse', async () => {
+      const a = await account();
+      const [x, y] = await Promise.all([
+        post('/refresh', { refreshToken: a.refreshToken }),
+        post('/refresh', { refreshToken: a.refreshToken }),
+      ]);
+      expect([x.statusCode, y.statusCode].sort()).toEqual([200, 401]);
+      const winner = (x.statusCode === 200 ? x : y).json();
+      expect((await post('/refresh', { refreshToken: winner.refreshToken })).statusCode).toBe(401);
+      const { rows } = await f.svc.ctx.pg!.query(
+        `SELECT DISTINCT status FROM refresh_tokens WHERE family_id =
+           (SELECT family_id FROM refresh_tokens WHERE token_hash = $1)`,
+        [createHash('sha256').update(a.refreshToken).digest()],
+      );
+      expect(rows).toEqual([{ status: 'revoked' }]);
+    });
+
     it('rejects unknown and malformed refresh tokens, and access tokens used as refresh tokens', async () => {
       const a = await account();
       for (const t of ['rt_unknown', a.accessToken, 'x']) {
