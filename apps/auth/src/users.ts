@@ -36,12 +36,14 @@ export async function findUserByEmail(
 
 /** A user with their linked providers, in one round trip (the hot path of GET /me). */
 export async function findUserOut(db: Queryable, id: string): Promise<UserOut | undefined> {
-  const { rows } = await db.query<UserRow & { providers: string[] }>(
-    `SELECT u.*, coalesce(array_agg(i.provider ORDER BY i.provider) FILTER (WHERE i.provider IS NOT NULL), '{}') AS providers
+  const { rows } = await db.query<UserRow & { providers: string[] }>({
+    // Named: prepared once per connection, so PostgreSQL does not parse and plan it on every call.
+    name: 'auth-find-user-out',
+    text: `SELECT u.*, coalesce(array_agg(i.provider ORDER BY i.provider) FILTER (WHERE i.provider IS NOT NULL), '{}') AS providers
        FROM users u LEFT JOIN identities i ON i.user_id = u.id
       WHERE u.id = $1 GROUP BY u.id`,
-    [id],
-  );
+    values: [id],
+  });
   const u = rows[0];
   return u && userOut(u, u.providers);
 }
