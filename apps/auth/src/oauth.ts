@@ -24,6 +24,8 @@ type ProfileFormat = 'oidc' | 'naver';
 
 interface Preset {
   readonly issuer?: string;
+  /** Other `iss` values the provider's ID tokens carry. */
+  readonly issuerAliases?: readonly string[];
   readonly authorizationEndpoint: string;
   readonly tokenEndpoint: string;
   readonly userinfoEndpoint?: string;
@@ -37,6 +39,7 @@ interface Preset {
 export const PRESETS: Record<'google' | 'kakao' | 'naver', Preset> = {
   google: {
     issuer: 'https://accounts.google.com',
+    issuerAliases: ['accounts.google.com'],
     authorizationEndpoint: 'https://accounts.google.com/o/oauth2/v2/auth',
     tokenEndpoint: 'https://oauth2.googleapis.com/token',
     userinfoEndpoint: 'https://openidconnect.googleapis.com/v1/userinfo',
@@ -230,7 +233,7 @@ export class OAuthProvider {
       this.jwks ??= createRemoteJWKSet(new URL(e.jwksUri));
       try {
         const { payload } = await jwtVerify(tok.id_token, this.jwks, {
-          issuer: e.issuer,
+          issuer: [e.issuer, ...(this.preset?.issuerAliases ?? [])],
           audience: this.input.clientId,
           algorithms: ID_TOKEN_ALGS,
           requiredClaims: ['sub', 'exp', 'iat'],
