@@ -126,6 +126,8 @@ async function main(): Promise<void> {
     const reference = mean(refRuns);
     const auth = mean(meRuns);
     const paced = await load(me.url, me.headers, 1000);
+    // Where the cost goes: the same service's /health (kit hooks, metrics; no token, no I/O).
+    const health = await load(`${authUrl}/health`);
 
     console.log('req/s: mean of 2 rounds; p50/p99: the worse round');
     const row = (name: string, f: Figures) =>
@@ -133,6 +135,7 @@ async function main(): Promise<void> {
     console.log(row('reference: fastify hello-world', reference));
     console.log(row('GET /api/v1/auth/me (max rate)', auth));
     console.log(row('GET /api/v1/auth/me at 1,000 req/s', paced));
+    console.log(row('auth service GET /health (kit only)', health));
     const ratio = auth.rps / reference.rps;
     console.log(
       `ratio /me : reference = ${ratio.toFixed(2)}x (target >= 0.40x) ${ratio >= 0.4 ? 'OK' : 'BELOW TARGET'}`,
