@@ -95,7 +95,7 @@ export function kubePrometheusStackValues(o: { domain: string; small: boolean; r
         retention: o.small ? '3d' : '15d',
         serviceMonitorSelectorNilUsesHelmValues: false,
         ruleSelectorNilUsesHelmValues: false,
-        resources: o.small ? res('100m', '384Mi', '640Mi') : res('250m', '1Gi', '2Gi'),
+        resources: o.small ? res('100m', '320Mi', '512Mi') : res('250m', '1Gi', '2Gi'),
         ...p,
       },
     },
@@ -130,13 +130,12 @@ export const certManagerValues = (role?: NodeRole): CertManagerValues => ({
 export interface AwsLbControllerValues extends Component {
   readonly clusterName: string;
   readonly region: string;
-  readonly vpcId: string;
   readonly replicaCount: number;
 }
-export const awsLbControllerValues = (o: { clusterName: string; region: string; vpcId: string; role?: NodeRole }): AwsLbControllerValues => ({
+/** The controller finds the VPC from the instance metadata of the node it runs on. */
+export const awsLbControllerValues = (o: { clusterName: string; region: string; role?: NodeRole }): AwsLbControllerValues => ({
   clusterName: o.clusterName,
   region: o.region,
-  vpcId: o.vpcId,
   replicaCount: 2,
   resources: res('50m', '96Mi', '192Mi'),
   ...onRole(o.role),

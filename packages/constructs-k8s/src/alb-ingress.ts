@@ -20,6 +20,8 @@ export interface AlbIngressProps {
   readonly certificateArn?: string;
   /** Order inside the group (lower first). @default 100 */
   readonly groupOrder?: number;
+  /** Extra annotations (e.g. policy acknowledgements). @default none */
+  readonly annotations?: Readonly<Record<string, string>>;
 }
 
 /** An Ingress for the AWS Load Balancer Controller: HTTPS only, HTTP redirects, IP targets. */
@@ -53,6 +55,7 @@ export class AlbIngress extends Construct {
           'alb.ingress.kubernetes.io/ssl-policy': 'ELBSecurityPolicy-TLS13-1-2-2021-06',
           'alb.ingress.kubernetes.io/healthcheck-path': '/health',
           ...(props.certificateArn ? { 'alb.ingress.kubernetes.io/certificate-arn': props.certificateArn } : {}),
+          ...(props.annotations ?? {}),
         },
       },
       spec: {
