@@ -37,7 +37,11 @@ export class TailscaleRouter extends Construct {
     const labels = workloadLabels(name, 'drawguess', 'tunnel');
     const meta = { name, namespace: props.namespace, labels };
     const why = 'kernel-mode subnet router: routes tunnel traffic for the node, needs host network, root and NET_ADMIN';
-    new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: meta, automountServiceAccountToken: true });
+    const tokenWhy = 'tailscale stores its node state in Secret tailscale-state through the API';
+    new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+      metadata: { ...meta, annotations: { [`${ACK}K8S-SA-001`]: tokenWhy } },
+      automountServiceAccountToken: true,
+    });
     new k8s.KubeRole(this, 'Role', {
       metadata: meta,
       rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: ['tailscale-state'], verbs: ['get', 'update', 'patch'] }],
@@ -54,7 +58,8 @@ export class TailscaleRouter extends Construct {
           [`${ACK}K8S-POD-001`]: why,
           [`${ACK}K8S-POD-003`]: why,
           [`${ACK}K8S-POD-006`]: why,
-          [`${ACK}K8S-SA-001`]: 'tailscale stores its node state in Secret tailscale-state through the API',
+          [`${ACK}K8S-SA-001`]: tokenWhy,
+          [`${ACK}K8S-SEC-001`]: 'TS_KUBE_SECRET holds the name of the state Secret, not a secret value',
         },
       },
       spec: {
