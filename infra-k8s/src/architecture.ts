@@ -6,6 +6,12 @@ import type { ClusterOutput } from './synth';
 
 type Obj = Record<string, unknown> & { kind?: string; metadata?: { name?: string; namespace?: string }; spec?: Record<string, unknown> };
 
+/** The AWS section depends on infra-aws output, which is not committed. */
+export const AWS_BEGIN = '<!-- aws:begin -->';
+export const AWS_END = '<!-- aws:end -->';
+/** The document without its AWS section (to compare when infra-aws has not been synthesized). */
+export const withoutAws = (doc: string): string => doc.replace(new RegExp(`${AWS_BEGIN}[\\s\\S]*?${AWS_END}`), `${AWS_BEGIN}${AWS_END}`);
+
 const id = (s: string) => s.replace(/[^A-Za-z0-9]/g, '_');
 const POD_KINDS = ['Deployment', 'StatefulSet', 'CronJob', 'DaemonSet'];
 
@@ -175,6 +181,6 @@ export function renderArchitecture(clusters: readonly ClusterOutput[], repoRoot?
     out.push(`## Cluster \`${c.name}\``, '', `${c.objects.length} objects in ${c.build.folders.size} ArgoCD folders (\`infra-k8s/dist/${c.name}/\`).`, '');
     out.push(...clusterDiagram(c), '', ...capacityTable(c), '');
   }
-  out.push('## AWS stacks', '', ...awsDiagram(readStacks(repoRoot)), '');
+  out.push('## AWS stacks', '', AWS_BEGIN, ...awsDiagram(readStacks(repoRoot)), AWS_END, '');
   return out.join('\n');
 }
