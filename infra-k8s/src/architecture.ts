@@ -4,13 +4,18 @@ import { catalog } from '@hybrid/catalog';
 import { toMiB } from '@hybrid/catalog';
 import type { ClusterOutput } from './synth';
 
-type Obj = Record<string, unknown> & { kind?: string; metadata?: { name?: string; namespace?: string }; spec?: Record<string, unknown> };
+type Obj = Record<string, unknown> & {
+  kind?: string;
+  metadata?: { name?: string; namespace?: string };
+  spec?: Record<string, unknown>;
+};
 
 /** The AWS section depends on infra-aws output, which is not committed. */
 export const AWS_BEGIN = '<!-- aws:begin -->';
 export const AWS_END = '<!-- aws:end -->';
 /** The document without its AWS section (to compare when infra-aws has not been synthesized). */
-export const withoutAws = (doc: string): string => doc.replace(new RegExp(`${AWS_BEGIN}[\\s\\S]*?${AWS_END}`), `${AWS_BEGIN}${AWS_END}`);
+export const withoutAws = (doc: string): string =>
+  doc.replace(new RegExp(`${AWS_BEGIN}[\\s\\S]*?${AWS_END}`), `${AWS_BEGIN}${AWS_END}`);
 
 const id = (s: string) => s.replace(/[^A-Za-z0-9]/g, '_');
 const POD_KINDS = ['Deployment', 'StatefulSet', 'CronJob', 'DaemonSet'];
@@ -30,7 +35,12 @@ function clusterDiagram(c: ClusterOutput): string[] {
     for (const o of objs.sort((a, b) => String(a.metadata?.name).localeCompare(String(b.metadata?.name)))) {
       const name = String(o.metadata?.name);
       const w = catalog.workloads.find((x) => x.name === name);
-      const shape = o.kind === 'StatefulSet' ? `[("${name}")]` : o.kind === 'CronJob' ? `{{"${name}"}}` : `["${name}${w?.port ? `<br/>:${w.port}` : ''}"]`;
+      const shape =
+        o.kind === 'StatefulSet'
+          ? `[("${name}")]`
+          : o.kind === 'CronJob'
+            ? `{{"${name}"}}`
+            : `["${name}${w?.port ? `<br/>:${w.port}` : ''}"]`;
       lines.push(`    ${id(`${c.name}_${name}`)}${shape}`);
       nodes.add(name);
     }
@@ -40,7 +50,9 @@ function clusterDiagram(c: ClusterOutput): string[] {
   lines.push(`  subgraph ${id(`${c.name}_addons`)}["add-ons (ArgoCD Helm applications)"]`);
   for (const a of addons) lines.push(`    ${id(`${c.name}_addon_${a}`)}["${a}"]`);
   lines.push('  end');
-  for (const w of catalog.workloads.filter((x) => nodes.has(x.name)).sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const w of catalog.workloads
+    .filter((x) => nodes.has(x.name))
+    .sort((a, b) => a.name.localeCompare(b.name))) {
     const d = w.dependencies;
     const deps: [string, string][] = [
       ...(d.postgres ? [[d.postgres.server, `postgres ${d.postgres.database}`] as [string, string]] : []),
@@ -58,9 +70,14 @@ function clusterDiagram(c: ClusterOutput): string[] {
   if (ingress.length) {
     lines.push(`  ${id(`${c.name}_alb`)}(("ALB"))`);
     for (const ing of ingress) {
-      const rules = (ing.spec?.rules as { http?: { paths?: { path: string; backend: { service: { name: string } } }[] } }[] | undefined) ?? [];
+      const rules =
+        (ing.spec?.rules as
+          { http?: { paths?: { path: string; backend: { service: { name: string } } }[] } }[] | undefined) ??
+        [];
       for (const p of rules.flatMap((r) => r.http?.paths ?? [])) {
-        const target = nodes.has(p.backend.service.name) ? id(`${c.name}_${p.backend.service.name}`) : id(`${c.name}_addons`);
+        const target = nodes.has(p.backend.service.name)
+          ? id(`${c.name}_${p.backend.service.name}`)
+          : id(`${c.name}_addons`);
         lines.push(`  ${id(`${c.name}_alb`)} -->|${p.path}| ${target}`);
       }
     }
@@ -83,9 +100,16 @@ function readStacks(repoRoot: string | undefined): TfStack[] {
     .sort()
     .filter((s) => existsSync(join(dir, s, 'cdk.tf.json')))
     .map((s) => {
-      const tf = JSON.parse(readFileSync(join(dir, s, 'cdk.tf.json'), 'utf8')) as { resource?: Record<string, Record<string, unknown>> };
-      const resources = Object.entries(tf.resource ?? {}).flatMap(([type, byName]) => Object.keys(byName).map((name) => ({ type, name })));
-      return { name: s, resources: resources.sort((a, b) => `${a.type}.${a.name}`.localeCompare(`${b.type}.${b.name}`)) };
+      const tf = JSON.parse(readFileSync(join(dir, s, 'cdk.tf.json'), 'utf8')) as {
+        resource?: Record<string, Record<string, unknown>>;
+      };
+      const resources = Object.entries(tf.resource ?? {}).flatMap(([type, byName]) =>
+        Object.keys(byName).map((name) => ({ type, name })),
+      );
+      return {
+        name: s,
+        resources: resources.sort((a, b) => `${a.type}.${a.name}`.localeCompare(`${b.type}.${b.name}`)),
+      };
     });
 }
 
@@ -109,8 +133,13 @@ function awsDiagram(stacks: readonly TfStack[]): string[] {
   if (!stacks.length) {
     // Without infra-aws output: what the catalog knows lives on AWS.
     lines.push('  subgraph aws["AWS (from the catalog; run pnpm synth with infra-aws for the stacks)"]');
-    for (const w of catalog.byCluster('aws').slice().sort((a, b) => a.name.localeCompare(b.name))) {
-      lines.push(`    ${id(`aws_${w.name}`)}["${w.name}: ${w.kind === 'static' ? 'S3 site + CDN' : `${w.engine} (RDS)`}"]`);
+    for (const w of catalog
+      .byCluster('aws')
+      .slice()
+      .sort((a, b) => a.name.localeCompare(b.name))) {
+      lines.push(
+        `    ${id(`aws_${w.name}`)}["${w.name}: ${w.kind === 'static' ? 'S3 site + CDN' : `${w.engine} (RDS)`}"]`,
+      );
     }
     lines.push('    aws_proxy["proxy: EC2 nginx + Tailscale"]');
     lines.push('  end');
@@ -118,9 +147,11 @@ function awsDiagram(stacks: readonly TfStack[]): string[] {
     for (const s of stacks) {
       lines.push(`  subgraph ${id(`stack_${s.name}`)}["stack ${s.name}"]`);
       const counts = new Map<string, string[]>();
-      for (const r of s.resources) if (KEY_TYPES.includes(r.type)) counts.set(r.type, [...(counts.get(r.type) ?? []), r.name]);
+      for (const r of s.resources)
+        if (KEY_TYPES.includes(r.type)) counts.set(r.type, [...(counts.get(r.type) ?? []), r.name]);
       for (const [type, names] of [...counts.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-        const shown = names.length > 3 ? `${names.slice(0, 3).join(', ')}, +${names.length - 3}` : names.join(', ');
+        const shown =
+          names.length > 3 ? `${names.slice(0, 3).join(', ')}, +${names.length - 3}` : names.join(', ');
         lines.push(`    ${id(`${s.name}_${type}`)}["${type} x${names.length}<br/>${shown}"]`);
       }
       lines.push(`    ${id(`${s.name}_total`)}["${s.resources.length} resources"]`);
@@ -158,7 +189,9 @@ function tunnelDiagram(): string[] {
 function capacityTable(c: ClusterOutput): string[] {
   const lines = ['| pool | used (MiB, limits) | allocatable (MiB) | use |', '|---|---:|---:|---:|'];
   for (const b of c.budgets) {
-    lines.push(`| ${b.pool} | ${toMiB(b.usedBytes)} | ${toMiB(b.allocatableBytes)} | ${b.allocatableBytes ? Math.round((100 * b.usedBytes) / b.allocatableBytes) : 0}% |`);
+    lines.push(
+      `| ${b.pool} | ${toMiB(b.usedBytes)} | ${toMiB(b.allocatableBytes)} | ${b.allocatableBytes ? Math.round((100 * b.usedBytes) / b.allocatableBytes) : 0}% |`,
+    );
   }
   return lines;
 }
@@ -178,7 +211,12 @@ export function renderArchitecture(clusters: readonly ClusterOutput[], repoRoot?
     '',
   ];
   for (const c of clusters) {
-    out.push(`## Cluster \`${c.name}\``, '', `${c.objects.length} objects in ${c.build.folders.size} ArgoCD folders (\`infra-k8s/dist/${c.name}/\`).`, '');
+    out.push(
+      `## Cluster \`${c.name}\``,
+      '',
+      `${c.objects.length} objects in ${c.build.folders.size} ArgoCD folders (\`infra-k8s/dist/${c.name}/\`).`,
+      '',
+    );
     out.push(...clusterDiagram(c), '', ...capacityTable(c), '');
   }
   out.push('## AWS stacks', '', AWS_BEGIN, ...awsDiagram(readStacks(repoRoot)), AWS_END, '');

@@ -69,7 +69,10 @@ export const defaultConfig: SynthConfig = {
 };
 
 /** The default configuration with the environment's overrides; bad values fail with the variable's name. */
-export function configFromEnv(env: NodeJS.ProcessEnv = process.env, base: SynthConfig = defaultConfig): SynthConfig {
+export function configFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  base: SynthConfig = defaultConfig,
+): SynthConfig {
   const problems: string[] = [];
   const int = (name: string, fallback: number): number => {
     const v = env[name];
@@ -79,7 +82,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, base: SynthC
     return n;
   };
   const topology = (env.KUBEADM_TOPOLOGY ?? base.kubeadm.topology) as TopologyName;
-  if (!(topology in topologies)) problems.push(`KUBEADM_TOPOLOGY="${topology}" is not one of ${Object.keys(topologies).join(', ')}`);
+  if (!(topology in topologies))
+    problems.push(`KUBEADM_TOPOLOGY="${topology}" is not one of ${Object.keys(topologies).join(', ')}`);
   const cert = env.ACM_CERTIFICATE_ARN || base.kubeadm.certificateArn;
   const registry = env.IMAGE_REGISTRY || base.imageRegistry;
   const cfg: SynthConfig = {

@@ -8,11 +8,20 @@ import { configFromEnv } from './config';
 import { summary, synthAll, writeOutputs } from './synth';
 
 const root = resolve(__dirname, '../..');
-synthAll(configFromEnv(), root).then((result) => {
-  const { written, removed } = writeOutputs(result, resolve(root, 'infra-k8s/dist'), resolve(root, 'docs/architecture.md'));
-  for (const c of result.clusters) console.log(summary(c));
-  console.log(`infra-k8s: ${written} files written, ${removed} removed, ${result.clusters.reduce((s, c) => s + c.files.size, 0)} manifests; docs/architecture.md up to date`);
-}, (e: unknown) => {
-  console.error((e as Error).message);
-  process.exit(1);
-});
+synthAll(configFromEnv(), root).then(
+  (result) => {
+    const { written, removed } = writeOutputs(
+      result,
+      resolve(root, 'infra-k8s/dist'),
+      resolve(root, 'docs/architecture.md'),
+    );
+    for (const c of result.clusters) console.log(summary(c));
+    console.log(
+      `infra-k8s: ${written} files written, ${removed} removed, ${result.clusters.reduce((s, c) => s + c.files.size, 0)} manifests; docs/architecture.md up to date`,
+    );
+  },
+  (e: unknown) => {
+    console.error((e as Error).message);
+    process.exit(1);
+  },
+);

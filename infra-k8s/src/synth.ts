@@ -9,7 +9,11 @@ import type { ClusterBuild } from './clusters/common';
 import { configFromEnv, type SynthConfig } from './config';
 import { validateObjects } from './validate';
 
-type Obj = Record<string, unknown> & { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string } };
+type Obj = Record<string, unknown> & {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string };
+};
 
 export interface ClusterOutput {
   readonly name: string;
@@ -27,7 +31,9 @@ export interface SynthResult {
 
 export class SchemaValidationError extends Error {
   constructor(readonly errors: readonly { object: string; message: string }[]) {
-    super(`schema validation failed (${errors.length}):\n${errors.map((e) => `  - ${e.object}: ${e.message}`).join('\n')}`);
+    super(
+      `schema validation failed (${errors.length}):\n${errors.map((e) => `  - ${e.object}: ${e.message}`).join('\n')}`,
+    );
     this.name = 'SchemaValidationError';
   }
 }
@@ -39,17 +45,26 @@ export async function synthCluster(build: ClusterBuild): Promise<ClusterOutput> 
   for (const [folder, chart] of build.folders) {
     for (const o of chart.toJson() as Obj[]) {
       const file = `${folder}/${String(o.kind).toLowerCase()}-${o.metadata?.name ?? 'unnamed'}.yaml`;
-      if (files.has(file)) throw new Error(`synth ${build.name}: two objects would be written to ${file}: give them distinct names`);
+      if (files.has(file))
+        throw new Error(
+          `synth ${build.name}: two objects would be written to ${file}: give them distinct names`,
+        );
       files.set(file, stringify(o, { lineWidth: 0, aliasDuplicateObjects: false }));
       objects.push(o);
     }
   }
   const errors = await validateObjects(objects);
-  if (errors.length) throw new SchemaValidationError(errors.map((e) => ({ ...e, object: `${build.name}: ${e.object}` })));
+  if (errors.length)
+    throw new SchemaValidationError(errors.map((e) => ({ ...e, object: `${build.name}: ${e.object}` })));
   const usage: Usage[] = [
     ...manifestUsage(objects, build.roleKeyPrefix, build.poolOfRole),
     ...build.addons.flatMap(({ addon, pool }) =>
-      addon.components.map((c) => ({ who: `${addon.namespace}/${addon.releaseName}:${c.path}`, pool, replicas: c.replicas, limitBytes: c.limitBytes })),
+      addon.components.map((c) => ({
+        who: `${addon.namespace}/${addon.releaseName}:${c.path}`,
+        pool,
+        replicas: c.replicas,
+        limitBytes: c.limitBytes,
+      })),
     ),
   ];
   const budgets = checkCapacity(build.name, build.pools, usage);
@@ -67,8 +82,15 @@ export function summary(out: ClusterOutput): string {
   const kinds = new Map<string, number>();
   for (const o of out.objects) kinds.set(String(o.kind), (kinds.get(String(o.kind)) ?? 0) + 1);
   const lines = [`${out.name}: ${out.objects.length} objects in ${out.build.folders.size} folders`];
-  lines.push(`  ${[...kinds.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => `${k} ${n}`).join(', ')}`);
-  for (const b of out.budgets) if (b.users.length) lines.push(`  memory ${b.pool.padEnd(14)} ${budgetBar(b.usedBytes, b.allocatableBytes)}`);
+  lines.push(
+    `  ${[...kinds.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ')}`,
+  );
+  for (const b of out.budgets)
+    if (b.users.length)
+      lines.push(`  memory ${b.pool.padEnd(14)} ${budgetBar(b.usedBytes, b.allocatableBytes)}`);
   return lines.join('\n');
 }
 
@@ -81,7 +103,11 @@ function yamlFiles(dir: string): string[] {
 }
 
 /** Writes dist/<cluster>/** (removing files no longer produced) and docs/architecture.md. */
-export function writeOutputs(result: SynthResult, distDir: string, docsFile: string): { written: number; removed: number } {
+export function writeOutputs(
+  result: SynthResult,
+  distDir: string,
+  docsFile: string,
+): { written: number; removed: number } {
   let written = 0;
   let removed = 0;
   for (const c of result.clusters) {
@@ -118,7 +144,12 @@ export function writeOutputs(result: SynthResult, distDir: string, docsFile: str
  * Differences between a synth result and what is on disk (for the drift test). Without
  * infra-aws output under `repoRoot` the AWS section of the document is left out of the comparison.
  */
-export function diffOutputs(result: SynthResult, distDir: string, docsFile: string, repoRoot?: string): string[] {
+export function diffOutputs(
+  result: SynthResult,
+  distDir: string,
+  docsFile: string,
+  repoRoot?: string,
+): string[] {
   const diffs: string[] = [];
   for (const c of result.clusters) {
     const dir = join(distDir, c.name);
@@ -135,7 +166,8 @@ export function diffOutputs(result: SynthResult, distDir: string, docsFile: stri
   else {
     const hasAws = repoRoot !== undefined && existsSync(join(repoRoot, 'infra-aws/cdktf.out/stacks'));
     const norm = hasAws ? (s: string) => s : withoutAws;
-    if (norm(readFileSync(docsFile, 'utf8')) !== norm(result.architecture)) diffs.push('differs: docs/architecture.md');
+    if (norm(readFileSync(docsFile, 'utf8')) !== norm(result.architecture))
+      diffs.push('differs: docs/architecture.md');
   }
   return diffs;
 }

@@ -15,7 +15,9 @@ beforeAll(async () => {
 
 describe('synth', () => {
   it('fresh synth equals the committed dist and docs/architecture.md (run `pnpm synth` and commit)', () => {
-    expect(diffOutputs(result, resolve(root, 'infra-k8s/dist'), resolve(root, 'docs/architecture.md'), root)).toEqual([]);
+    expect(
+      diffOutputs(result, resolve(root, 'infra-k8s/dist'), resolve(root, 'docs/architecture.md'), root),
+    ).toEqual([]);
   });
 
   it('writes <folder>/<kind>-<name>.yaml with stable readable names', () => {
@@ -38,7 +40,11 @@ describe('synth', () => {
 
   it('deploys every catalog workload of each cluster', () => {
     for (const c of result.clusters) {
-      const names = new Set(c.objects.filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet').map((o) => o.metadata?.name));
+      const names = new Set(
+        c.objects
+          .filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet')
+          .map((o) => o.metadata?.name),
+      );
       expect([...c.build.namespaces.keys()].filter((n) => !names.has(n))).toEqual([]);
     }
     const kubeadm = result.clusters[1]!;
@@ -46,8 +52,12 @@ describe('synth', () => {
   });
 
   it('routes every API under its catalog route on the ALB', () => {
-    const ing = result.clusters[1]!.objects.find((o) => o.kind === 'Ingress' && o.metadata?.name === 'waste-coach-api') as { spec: { rules: { http: { paths: { path: string }[] } }[] } };
-    expect(ing.spec.rules[0]!.http.paths.map((p) => p.path).sort()).toEqual(['auth', 'character', 'chat', 'info', 'location', 'my', 'scan'].map((s) => `/api/v1/${s}`));
+    const ing = result.clusters[1]!.objects.find(
+      (o) => o.kind === 'Ingress' && o.metadata?.name === 'waste-coach-api',
+    ) as { spec: { rules: { http: { paths: { path: string }[] } }[] } };
+    expect(ing.spec.rules[0]!.http.paths.map((p) => p.path).sort()).toEqual(
+      ['auth', 'character', 'chat', 'info', 'location', 'my', 'scan'].map((s) => `/api/v1/${s}`),
+    );
   });
 
   it('prints a summary with objects per kind and a memory bar', () => {
@@ -73,18 +83,28 @@ describe('snapshots (one per chart)', () => {
 describe('checks that fail the synth', () => {
   it('capacity: a Pi with a large system reserve is over budget, with the table', async () => {
     const cfg = configFromEnv({ PI_SYSTEM_RESERVE_MIB: '1536' });
-    await expect(synthCluster(buildPi(cfg))).rejects.toThrow(/cluster "pi" is over its memory budget:\n {2}pool pi: \d+ MiB of 2560 MiB {2}OVER by \d+ MiB[\s\S]*game\/game-server\s+3\s+256\s+768/);
+    await expect(synthCluster(buildPi(cfg))).rejects.toThrow(
+      /cluster "pi" is over its memory budget:\n {2}pool pi: \d+ MiB of 2560 MiB {2}OVER by \d+ MiB[\s\S]*game\/game-server\s+3\s+256\s+768/,
+    );
   });
 
   it('bad configuration names the variable', () => {
-    expect(() => configFromEnv({ PI_SYSTEM_RESERVE_MIB: 'lots', KUBEADM_TOPOLOGY: 'huge' })).toThrow(/KUBEADM_TOPOLOGY="huge" is not one of tiered-4, per-service-14[\s\S]*PI_SYSTEM_RESERVE_MIB="lots" must be a whole number/);
+    expect(() => configFromEnv({ PI_SYSTEM_RESERVE_MIB: 'lots', KUBEADM_TOPOLOGY: 'huge' })).toThrow(
+      /KUBEADM_TOPOLOGY="huge" is not one of tiered-4, per-service-14[\s\S]*PI_SYSTEM_RESERVE_MIB="lots" must be a whole number/,
+    );
   });
 
   it('configuration from the environment reaches the manifests', async () => {
-    const cfg = configFromEnv({ IMAGE_REGISTRY: 'ghcr.io/acme', ACM_CERTIFICATE_ARN: 'arn:aws:acm:ap-northeast-2:123456789012:certificate/x-1', KUBEADM_TOPOLOGY: 'per-service-14' });
+    const cfg = configFromEnv({
+      IMAGE_REGISTRY: 'ghcr.io/acme',
+      ACM_CERTIFICATE_ARN: 'arn:aws:acm:ap-northeast-2:123456789012:certificate/x-1',
+      KUBEADM_TOPOLOGY: 'per-service-14',
+    });
     expect(cfg.imageRegistry).toBe('ghcr.io/acme');
     const pi = await synthCluster(buildPi(cfg));
-    const dep = pi.objects.find((o) => o.kind === 'Deployment' && o.metadata?.name === 'game-server') as { spec: { template: { spec: { containers: { image: string }[] } } } };
+    const dep = pi.objects.find((o) => o.kind === 'Deployment' && o.metadata?.name === 'game-server') as {
+      spec: { template: { spec: { containers: { image: string }[] } } };
+    };
     expect(dep.spec.template.spec.containers[0]!.image).toMatch(/^ghcr\.io\/acme\/hybrid\/game-server:/);
     expect(defaultConfig.imageRegistry).toBeUndefined();
   });
@@ -111,14 +131,36 @@ describe('schema validation errors', () => {
     expect(errs[0]!.object).toBe('Deployment/n/x');
   });
   it('an ArgoCD Application with a wrong field type', async () => {
-    const errs = await validateObjects([{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'a' }, spec: { project: 1, destination: {}, source: {} } }]);
+    const errs = await validateObjects([
+      {
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'Application',
+        metadata: { name: 'a' },
+        spec: { project: 1, destination: {}, source: {} },
+      },
+    ]);
     expect(errs.length).toBeGreaterThan(0);
   });
   it('CRDs without a model are checked structurally', async () => {
     const errs = await validateObjects([
-      { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: { name: 's' }, spec: { endpoints: [] } },
-      { apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', metadata: { name: 'r' }, spec: { groups: [{ name: 'g', rules: [{ alert: 'A', expr: 'up', for: 'soon' }] }] } },
-      { apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', metadata: { name: 'e' }, spec: { secretStoreRef: { name: 's', kind: 'Vault' } } },
+      {
+        apiVersion: 'monitoring.coreos.com/v1',
+        kind: 'ServiceMonitor',
+        metadata: { name: 's' },
+        spec: { endpoints: [] },
+      },
+      {
+        apiVersion: 'monitoring.coreos.com/v1',
+        kind: 'PrometheusRule',
+        metadata: { name: 'r' },
+        spec: { groups: [{ name: 'g', rules: [{ alert: 'A', expr: 'up', for: 'soon' }] }] },
+      },
+      {
+        apiVersion: 'external-secrets.io/v1',
+        kind: 'ExternalSecret',
+        metadata: { name: 'e' },
+        spec: { secretStoreRef: { name: 's', kind: 'Vault' } },
+      },
       { apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name: 'p' }, spec: {} },
     ]);
     expect(errs.map((e) => e.message)).toEqual([
@@ -132,8 +174,13 @@ describe('schema validation errors', () => {
     ]);
   });
   it('an unknown kind has no schema', async () => {
-    expect(await validateObjects([{ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } }])).toEqual([
-      { object: 'Widget/w', message: 'no schema for example.com/v1/Widget: add a model or a structural check' },
+    expect(
+      await validateObjects([{ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } }]),
+    ).toEqual([
+      {
+        object: 'Widget/w',
+        message: 'no schema for example.com/v1/Widget: add a model or a structural check',
+      },
     ]);
   });
 });

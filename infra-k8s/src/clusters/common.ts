@@ -1,6 +1,6 @@
 import type { Catalog, Workload } from '@hybrid/catalog';
 import type { HelmAddon, Peer, Pool, Rule } from '@hybrid/constructs-k8s';
-import { App, Chart } from 'cdk8s';
+import { Chart, type App } from 'cdk8s';
 
 /** One cluster: a chart per committed folder (one ArgoCD Application each). */
 export interface ClusterBuild {
@@ -30,10 +30,18 @@ const EXTERNAL = /(_ENDPOINT|_BASE_URL)$/;
  * Where a workload may connect, from its catalog dependencies: its PostgreSQL, Redis and
  * RabbitMQ servers, the services it calls, external HTTPS endpoints, plus extra rules.
  */
-export function egressOf(w: Workload, catalog: Catalog, ns: ReadonlyMap<string, string>, extra: readonly Rule[] = []): Rule[] {
+export function egressOf(
+  w: Workload,
+  catalog: Catalog,
+  ns: ReadonlyMap<string, string>,
+  extra: readonly Rule[] = [],
+): Rule[] {
   const d = w.dependencies;
   const rules: Rule[] = [];
-  const to = (server: string): Peer => ({ ...(ns.get(server) ? { namespace: ns.get(server)! } : {}), podLabels: { 'app.kubernetes.io/name': server } });
+  const to = (server: string): Peer => ({
+    ...(ns.get(server) ? { namespace: ns.get(server)! } : {}),
+    podLabels: { 'app.kubernetes.io/name': server },
+  });
   for (const dep of [d.postgres, d.redis, d.amqp]) {
     if (!dep) continue;
     const server = catalog.get(dep.server);
@@ -41,7 +49,8 @@ export function egressOf(w: Workload, catalog: Catalog, ns: ReadonlyMap<string, 
     rules.push({ peers: [to(server.name)], ports: [server.port!] });
   }
   for (const s of d.services ?? []) rules.push({ peers: [to(s)], ports: [catalog.get(s).port!] });
-  if (Object.keys(w.env).some((k) => EXTERNAL.test(k))) rules.push({ peers: [{ cidr: '0.0.0.0/0' }], ports: [443] });
+  if (Object.keys(w.env).some((k) => EXTERNAL.test(k)))
+    rules.push({ peers: [{ cidr: '0.0.0.0/0' }], ports: [443] });
   return [...rules, ...extra];
 }
 
@@ -51,7 +60,9 @@ export function clientsOf(server: Workload, catalog: Catalog, ns: ReadonlyMap<st
     .filter((w) => ns.has(w.name))
     .filter((w) => {
       const d = w.dependencies;
-      return [d.postgres?.server, d.redis?.server, d.amqp?.server, ...(d.services ?? [])].includes(server.name);
+      return [d.postgres?.server, d.redis?.server, d.amqp?.server, ...(d.services ?? [])].includes(
+        server.name,
+      );
     })
     .map((w) => ({ namespace: ns.get(w.name)!, podLabels: { 'app.kubernetes.io/name': w.name } }));
 }

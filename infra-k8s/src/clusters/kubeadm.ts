@@ -27,7 +27,7 @@ import {
   Worker,
   type CatalogWorkloadProps,
 } from '@hybrid/constructs-k8s';
-import { App, Chart } from 'cdk8s';
+import { App, type Chart } from 'cdk8s';
 import type { SynthConfig } from '../config';
 import { clientsOf, egressOf, MiB, newFolder, type ClusterBuild } from './common';
 
@@ -47,12 +47,16 @@ export function buildKubeadm(cfg: SynthConfig): ClusterBuild {
   const all = catalog.byCluster('kubeadm');
   const served = all.filter((w) => w.kind === 'http' || w.kind === 'worker');
   const data = all.filter((w) => w.kind === 'data');
-  const ns = new Map<string, string>([...served.map((w) => [w.name, APPS_NS] as const), ...data.map((w) => [w.name, DATA_NS] as const)]);
+  const ns = new Map<string, string>([
+    ...served.map((w) => [w.name, APPS_NS] as const),
+    ...data.map((w) => [w.name, DATA_NS] as const),
+  ]);
   const auth = catalog.get('auth');
   const overrides: Record<string, string> = {
     AUTH_JWKS_URL: `http://auth.${APPS_NS}.svc.cluster.local:${auth.port}/.well-known/jwks.json`,
   };
-  const envFor = (w: Workload) => Object.fromEntries(Object.entries(overrides).filter(([k]) => k in w.env && !w.env[k]!.secret));
+  const envFor = (w: Workload) =>
+    Object.fromEntries(Object.entries(overrides).filter(([k]) => k in w.env && !w.env[k]!.secret));
 
   // waste-coach: the APIs, the workers, the ingress.
   const apps = newFolder(app, folders, APPS_NS);
@@ -70,7 +74,12 @@ export function buildKubeadm(cfg: SynthConfig): ClusterBuild {
     const clients = clientsOf(w, catalog, ns);
     if (w.kind === 'http') {
       const alb = { peers: [{ cidr: c.vpcCidr }], ports: [w.port!] };
-      apis.push(new HttpService(apps, `Api-${w.name}`, { ...common, allowFrom: [alb, ...(clients.length ? [{ peers: clients, ports: [w.port!] }] : [])] }));
+      apis.push(
+        new HttpService(apps, `Api-${w.name}`, {
+          ...common,
+          allowFrom: [alb, ...(clients.length ? [{ peers: clients, ports: [w.port!] }] : [])],
+        }),
+      );
     } else {
       new Worker(apps, `Worker-${w.name}`, common);
     }
@@ -103,18 +112,28 @@ export function buildKubeadm(cfg: SynthConfig): ClusterBuild {
       ],
       env: [
         { name: 'AMQP_USER', valueFrom: { secretKeyRef: { name: `${rabbit.name}-auth`, key: 'username' } } },
-        { name: 'AMQP_PASSWORD', valueFrom: { secretKeyRef: { name: `${rabbit.name}-auth`, key: 'password' } } },
+        {
+          name: 'AMQP_PASSWORD',
+          valueFrom: { secretKeyRef: { name: `${rabbit.name}-auth`, key: 'password' } },
+        },
       ],
     },
-    allowTo: [{ peers: [{ namespace: DATA_NS, podLabels: { 'app.kubernetes.io/name': rabbit.name } }], ports: [15672] }],
+    allowTo: [
+      {
+        peers: [{ namespace: DATA_NS, podLabels: { 'app.kubernetes.io/name': rabbit.name } }],
+        ports: [15672],
+      },
+    ],
   });
 
   // data: PostgreSQL, Redis, RabbitMQ on the storage role; nightly backups.
   const dataChart = newFolder(app, folders, DATA_NS);
   new PlatformNamespace(dataChart, 'Namespace', DATA_NS);
-  const inbound = (w: Workload, extra: { namespace: string; podLabels: Record<string, string> }[] = [], ports: number[] = [w.port!]) => [
-    { peers: [...clientsOf(w, catalog, ns), ...extra], ports },
-  ];
+  const inbound = (
+    w: Workload,
+    extra: { namespace: string; podLabels: Record<string, string> }[] = [],
+    ports: number[] = [w.port!],
+  ) => [{ peers: [...clientsOf(w, catalog, ns), ...extra], ports }];
   const pgWorkload = catalog.get('postgres');
   const pg = new Postgres(dataChart, 'Postgres', {
     workload: pgWorkload,
@@ -123,9 +142,18 @@ export function buildKubeadm(cfg: SynthConfig): ClusterBuild {
     storageClass: 'gp3',
     ...registry,
     databases: databasesOf(catalog, 'postgres'),
-    allowFrom: inbound(pgWorkload, [{ namespace: DATA_NS, podLabels: { 'app.kubernetes.io/name': 'postgres-backup' } }]),
+    allowFrom: inbound(pgWorkload, [
+      { namespace: DATA_NS, podLabels: { 'app.kubernetes.io/name': 'postgres-backup' } },
+    ]),
   });
-  new Redis(dataChart, 'Redis', { workload: catalog.get('redis'), namespace: DATA_NS, storage: '5Gi', storageClass: 'gp3', ...registry, allowFrom: inbound(catalog.get('redis')) });
+  new Redis(dataChart, 'Redis', {
+    workload: catalog.get('redis'),
+    namespace: DATA_NS,
+    storage: '5Gi',
+    storageClass: 'gp3',
+    ...registry,
+    allowFrom: inbound(catalog.get('redis')),
+  });
   new RabbitMq(dataChart, 'RabbitMq', {
     workload: rabbit,
     namespace: DATA_NS,
@@ -135,8 +163,14 @@ export function buildKubeadm(cfg: SynthConfig): ClusterBuild {
     topology: catalog,
     allowFrom: [
       ...inbound(rabbit),
-      { peers: [{ namespace: APPS_NS, podLabels: { 'app.kubernetes.io/name': 'cleanup-uploads' } }], ports: [15672] },
-      { peers: [{ namespace: 'monitoring', podLabels: { 'app.kubernetes.io/name': 'prometheus' } }], ports: [15692] },
+      {
+        peers: [{ namespace: APPS_NS, podLabels: { 'app.kubernetes.io/name': 'cleanup-uploads' } }],
+        ports: [15672],
+      },
+      {
+        peers: [{ namespace: 'monitoring', podLabels: { 'app.kubernetes.io/name': 'prometheus' } }],
+        ports: [15692],
+      },
     ],
   });
   new PostgresBackup(dataChart, 'Backup', {
@@ -154,23 +188,46 @@ export function buildKubeadm(cfg: SynthConfig): ClusterBuild {
 
   // monitoring: dashboards, alerts, the /grafana route.
   const monitoring = newFolder(app, folders, 'monitoring');
-  new PlatformNamespace(monitoring, 'Namespace', 'monitoring', { podSecurity: 'privileged', defaultDeny: false });
+  new PlatformNamespace(monitoring, 'Namespace', 'monitoring', {
+    podSecurity: 'privileged',
+    defaultDeny: false,
+  });
   new GrafanaDashboard(monitoring, 'ServicesDashboard', 'waste-coach-services', {
     namespace: 'monitoring',
     title: 'Waste Coach services',
     folder: 'Waste Coach',
     panels: [
-      { title: 'Requests per second by service', expr: `sum by (service) (rate(http_request_duration_seconds_count{namespace="${APPS_NS}"}[5m]))`, unit: 'reqps', legend: '{{service}}' },
+      {
+        title: 'Requests per second by service',
+        expr: `sum by (service) (rate(http_request_duration_seconds_count{namespace="${APPS_NS}"}[5m]))`,
+        unit: 'reqps',
+        legend: '{{service}}',
+      },
       {
         title: '5xx ratio by service',
         expr: `sum by (service) (rate(http_request_duration_seconds_count{namespace="${APPS_NS}",status_code=~"5.."}[5m])) / sum by (service) (rate(http_request_duration_seconds_count{namespace="${APPS_NS}"}[5m]))`,
         unit: 'percentunit',
         legend: '{{service}}',
       },
-      { title: 'p99 latency by service', expr: `histogram_quantile(0.99, sum by (le, service) (rate(http_request_duration_seconds_bucket{namespace="${APPS_NS}"}[5m])))`, unit: 's', legend: '{{service}}' },
-      { title: 'Queue depth', expr: 'sum by (queue) (rabbitmq_detailed_queue_messages_ready)', unit: 'short', legend: '{{queue}}' },
+      {
+        title: 'p99 latency by service',
+        expr: `histogram_quantile(0.99, sum by (le, service) (rate(http_request_duration_seconds_bucket{namespace="${APPS_NS}"}[5m])))`,
+        unit: 's',
+        legend: '{{service}}',
+      },
+      {
+        title: 'Queue depth',
+        expr: 'sum by (queue) (rabbitmq_detailed_queue_messages_ready)',
+        unit: 'short',
+        legend: '{{queue}}',
+      },
       { title: 'Dead letters', expr: 'sum(rabbitmq_detailed_queue_messages{queue="q.dlq"})', unit: 'short' },
-      { title: 'Pod memory by workload', expr: `sum by (pod) (container_memory_working_set_bytes{namespace=~"${APPS_NS}|${DATA_NS}",container!=""})`, unit: 'bytes', legend: '{{pod}}' },
+      {
+        title: 'Pod memory by workload',
+        expr: `sum by (pod) (container_memory_working_set_bytes{namespace=~"${APPS_NS}|${DATA_NS}",container!=""})`,
+        unit: 'bytes',
+        legend: '{{pod}}',
+      },
     ],
   });
   const workQueues = catalog.queues.filter((q) => q.deadLetter).map((q) => q.name);
@@ -178,15 +235,25 @@ export function buildKubeadm(cfg: SynthConfig): ClusterBuild {
   new AlertRules(monitoring, 'Alerts', 'waste-coach-alerts', {
     namespace: 'monitoring',
     groups: [
-      { name: 'services', rules: [alerts.crashLoop(APPS_NS), alerts.errorRate(APPS_NS), alerts.latencyP99(APPS_NS, 1)] },
+      {
+        name: 'services',
+        rules: [alerts.crashLoop(APPS_NS), alerts.errorRate(APPS_NS), alerts.latencyP99(APPS_NS, 1)],
+      },
       { name: 'queues', rules: [alerts.queueDepth(workQueues), alerts.deadLetters(dlq.name)] },
       {
         name: 'data',
-        rules: [alerts.crashLoop(DATA_NS), alerts.statefulSetDown(DATA_NS, 'postgres', 'Postgres'), alerts.statefulSetDown(DATA_NS, 'redis', 'Redis'), alerts.statefulSetDown(DATA_NS, 'rabbitmq', 'RabbitMq')],
+        rules: [
+          alerts.crashLoop(DATA_NS),
+          alerts.statefulSetDown(DATA_NS, 'postgres', 'Postgres'),
+          alerts.statefulSetDown(DATA_NS, 'redis', 'Redis'),
+          alerts.statefulSetDown(DATA_NS, 'rabbitmq', 'RabbitMq'),
+        ],
       },
     ],
   });
-  const ack = (service: string, chart: string) => ({ [`ack.policy.hybrid.dev/K8S-ING-001`]: `backend Service ${service} is rendered by the ${chart} Helm application` });
+  const ack = (service: string, chart: string) => ({
+    [`ack.policy.hybrid.dev/K8S-ING-001`]: `backend Service ${service} is rendered by the ${chart} Helm application`,
+  });
   new AlbIngress(monitoring, 'Ingress', 'grafana', {
     namespace: 'monitoring',
     group: 'waste-coach',
@@ -199,15 +266,35 @@ export function buildKubeadm(cfg: SynthConfig): ClusterBuild {
 
   // argocd: project, root app, ApplicationSet over the folders, add-ons, the /argocd route.
   const argocd = newFolder(app, folders, 'argocd');
-  const helmRepos = [charts.argoCd, charts.kubePrometheusStack, charts.certManager, charts.awsLoadBalancerController, charts.awsEbsCsiDriver, charts.externalSecrets].map((h) => h.repoUrl);
+  const helmRepos = [
+    charts.argoCd,
+    charts.kubePrometheusStack,
+    charts.certManager,
+    charts.awsLoadBalancerController,
+    charts.awsEbsCsiDriver,
+    charts.externalSecrets,
+  ].map((h) => h.repoUrl);
   new AppProject(argocd, 'Project', 'kubeadm', {
     description: 'Everything on the kubeadm cluster',
     repoUrl: cfg.repoUrl,
     helmRepos,
-    namespaces: ['argocd', APPS_NS, DATA_NS, 'monitoring', 'platform', 'kube-system', 'cert-manager', 'external-secrets'],
+    namespaces: [
+      'argocd',
+      APPS_NS,
+      DATA_NS,
+      'monitoring',
+      'platform',
+      'kube-system',
+      'cert-manager',
+      'external-secrets',
+    ],
   });
   const git = { project: 'kubeadm', repoUrl: cfg.repoUrl, revision: cfg.revision };
-  new GitApplication(argocd, 'Root', 'kubeadm-root', { ...git, path: `${cfg.distPath}/kubeadm/argocd`, namespace: 'argocd' });
+  new GitApplication(argocd, 'Root', 'kubeadm-root', {
+    ...git,
+    path: `${cfg.distPath}/kubeadm/argocd`,
+    namespace: 'argocd',
+  });
   new FolderApplicationSet(argocd, 'Folders', 'kubeadm-folders', {
     ...git,
     include: `${cfg.distPath}/kubeadm/*`,
@@ -224,9 +311,27 @@ export function buildKubeadm(cfg: SynthConfig): ClusterBuild {
   });
   const infra = 'infra' as const;
   const addons = [
-    new HelmAddon(argocd, 'ArgoCd', 'argo-cd', { chart: charts.argoCd, project: 'kubeadm', namespace: 'argocd', values: argoCdValues({ domain: c.domain, small: false, role: infra }), wave: 0 }),
-    new HelmAddon(argocd, 'ExternalSecrets', 'external-secrets', { chart: charts.externalSecrets, project: 'kubeadm', namespace: 'external-secrets', values: externalSecretsValues(infra), wave: 0 }),
-    new HelmAddon(argocd, 'CertManager', 'cert-manager', { chart: charts.certManager, project: 'kubeadm', namespace: 'cert-manager', values: certManagerValues(infra), wave: 0 }),
+    new HelmAddon(argocd, 'ArgoCd', 'argo-cd', {
+      chart: charts.argoCd,
+      project: 'kubeadm',
+      namespace: 'argocd',
+      values: argoCdValues({ domain: c.domain, small: false, role: infra }),
+      wave: 0,
+    }),
+    new HelmAddon(argocd, 'ExternalSecrets', 'external-secrets', {
+      chart: charts.externalSecrets,
+      project: 'kubeadm',
+      namespace: 'external-secrets',
+      values: externalSecretsValues(infra),
+      wave: 0,
+    }),
+    new HelmAddon(argocd, 'CertManager', 'cert-manager', {
+      chart: charts.certManager,
+      project: 'kubeadm',
+      namespace: 'cert-manager',
+      values: certManagerValues(infra),
+      wave: 0,
+    }),
     new HelmAddon(argocd, 'AwsLbController', 'aws-load-balancer-controller', {
       chart: charts.awsLoadBalancerController,
       project: 'kubeadm',
@@ -234,7 +339,13 @@ export function buildKubeadm(cfg: SynthConfig): ClusterBuild {
       values: awsLbControllerValues({ clusterName: c.clusterName, region: c.region, role: infra }),
       wave: 0,
     }),
-    new HelmAddon(argocd, 'EbsCsi', 'aws-ebs-csi-driver', { chart: charts.awsEbsCsiDriver, project: 'kubeadm', namespace: 'kube-system', values: ebsCsiValues({ region: c.region, role: infra }), wave: 0 }),
+    new HelmAddon(argocd, 'EbsCsi', 'aws-ebs-csi-driver', {
+      chart: charts.awsEbsCsiDriver,
+      project: 'kubeadm',
+      namespace: 'kube-system',
+      values: ebsCsiValues({ region: c.region, role: infra }),
+      wave: 0,
+    }),
     new HelmAddon(argocd, 'Monitoring', 'kube-prometheus-stack', {
       chart: charts.kubePrometheusStack,
       project: 'kubeadm',
@@ -256,9 +367,13 @@ export function buildKubeadm(cfg: SynthConfig): ClusterBuild {
     app,
     folders,
     pools,
-    addons: addons.map((addon) => ({ addon: addon as HelmAddon<object>, pool: topology.pools.find((p) => p.role === infra)?.name ?? untainted })),
+    addons: addons.map((addon) => ({
+      addon: addon as HelmAddon<object>,
+      pool: topology.pools.find((p) => p.role === infra)?.name ?? untainted,
+    })),
     roleKeyPrefix: nodeRoleKey('api').replace(/api$/, ''),
-    poolOfRole: (role) => (role ? (topology.pools.find((p) => p.role === role)?.name ?? `(no ${role} pool)`) : untainted),
+    poolOfRole: (role) =>
+      role ? (topology.pools.find((p) => p.role === role)?.name ?? `(no ${role} pool)`) : untainted,
     namespaces: ns,
   };
 }

@@ -16,7 +16,7 @@ import {
   SocketService,
   TailscaleRouter,
 } from '@hybrid/constructs-k8s';
-import { App, Chart } from 'cdk8s';
+import { App, type Chart } from 'cdk8s';
 import type { SynthConfig } from '../config';
 import { clientsOf, egressOf, MiB, newFolder, type ClusterBuild } from './common';
 
@@ -51,22 +51,55 @@ export function buildPi(cfg: SynthConfig): ClusterBuild {
     allowTo: egressOf(gameServer, catalog, ns, [{ peers: [{ cidr: c.awsVpcCidr }], ports: [5432] }]),
     monitorLabels: { release: 'kube-prometheus-stack' },
   });
-  new Redis(game, 'GameRedis', { workload: gameRedis, namespace: 'game', storage: '2Gi', ...registry, allowFrom: [{ peers: clientsOf(gameRedis, catalog, ns), ports: [gameRedis.port!] }] });
+  new Redis(game, 'GameRedis', {
+    workload: gameRedis,
+    namespace: 'game',
+    storage: '2Gi',
+    ...registry,
+    allowFrom: [{ peers: clientsOf(gameRedis, catalog, ns), ports: [gameRedis.port!] }],
+  });
 
   // monitoring: dashboards and alerts (the stack itself is an add-on).
   const monitoring = newFolder(app, folders, 'monitoring');
-  new PlatformNamespace(monitoring, 'Namespace', 'monitoring', { podSecurity: 'privileged', defaultDeny: false });
+  new PlatformNamespace(monitoring, 'Namespace', 'monitoring', {
+    podSecurity: 'privileged',
+    defaultDeny: false,
+  });
   new GrafanaDashboard(monitoring, 'GameDashboard', 'drawguess-game', {
     namespace: 'monitoring',
     title: 'DrawGuess game server',
     folder: 'DrawGuess',
     panels: [
-      { title: 'HTTP requests per second', expr: 'sum by (status_code) (rate(http_request_duration_seconds_count{namespace="game"}[5m]))', unit: 'reqps', legend: '{{status_code}}' },
-      { title: 'p99 latency', expr: 'histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{namespace="game"}[5m])))', unit: 's' },
-      { title: 'Event loop lag p99', expr: 'max by (pod) (nodejs_eventloop_lag_p99_seconds{namespace="game"})', unit: 's', legend: '{{pod}}' },
-      { title: 'Resident memory', expr: 'sum by (pod) (process_resident_memory_bytes{namespace="game"})', unit: 'bytes', legend: '{{pod}}' },
+      {
+        title: 'HTTP requests per second',
+        expr: 'sum by (status_code) (rate(http_request_duration_seconds_count{namespace="game"}[5m]))',
+        unit: 'reqps',
+        legend: '{{status_code}}',
+      },
+      {
+        title: 'p99 latency',
+        expr: 'histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{namespace="game"}[5m])))',
+        unit: 's',
+      },
+      {
+        title: 'Event loop lag p99',
+        expr: 'max by (pod) (nodejs_eventloop_lag_p99_seconds{namespace="game"})',
+        unit: 's',
+        legend: '{{pod}}',
+      },
+      {
+        title: 'Resident memory',
+        expr: 'sum by (pod) (process_resident_memory_bytes{namespace="game"})',
+        unit: 'bytes',
+        legend: '{{pod}}',
+      },
       { title: 'Node memory available', expr: 'node_memory_MemAvailable_bytes', unit: 'bytes' },
-      { title: 'Container restarts (1h)', expr: 'sum by (pod) (increase(kube_pod_container_status_restarts_total{namespace="game"}[1h]))', unit: 'short', legend: '{{pod}}' },
+      {
+        title: 'Container restarts (1h)',
+        expr: 'sum by (pod) (increase(kube_pod_container_status_restarts_total{namespace="game"}[1h]))',
+        unit: 'short',
+        legend: '{{pod}}',
+      },
     ],
   });
   new AlertRules(monitoring, 'GameAlerts', 'drawguess-alerts', {
@@ -74,14 +107,22 @@ export function buildPi(cfg: SynthConfig): ClusterBuild {
     groups: [
       {
         name: 'drawguess',
-        rules: [alerts.crashLoop('game'), alerts.errorRate('game'), alerts.latencyP99('game', 0.5), alerts.statefulSetDown('game', gameRedis.name, 'GameRedis')],
+        rules: [
+          alerts.crashLoop('game'),
+          alerts.errorRate('game'),
+          alerts.latencyP99('game', 0.5),
+          alerts.statefulSetDown('game', gameRedis.name, 'GameRedis'),
+        ],
       },
     ],
   });
 
   // metallb-system: the LAN address pool.
   const metallb = newFolder(app, folders, 'metallb-system');
-  new PlatformNamespace(metallb, 'Namespace', 'metallb-system', { podSecurity: 'privileged', defaultDeny: false });
+  new PlatformNamespace(metallb, 'Namespace', 'metallb-system', {
+    podSecurity: 'privileged',
+    defaultDeny: false,
+  });
   new MetalLbPool(metallb, 'Pool', 'lan', { addresses: c.lanPool });
 
   // tailscale: the subnet router (the tunnel to AWS).
@@ -99,14 +140,35 @@ export function buildPi(cfg: SynthConfig): ClusterBuild {
     namespaces: ['argocd', 'game', 'monitoring', 'metallb-system', 'tailscale'],
   });
   const git = { project: project.projectName, repoUrl: cfg.repoUrl, revision: cfg.revision };
-  new GitApplication(argocd, 'Root', 'pi-root', { ...git, path: `${cfg.distPath}/pi/argocd`, namespace: 'argocd' });
+  new GitApplication(argocd, 'Root', 'pi-root', {
+    ...git,
+    path: `${cfg.distPath}/pi/argocd`,
+    namespace: 'argocd',
+  });
   const waves: Record<string, number> = { 'metallb-system': 1, tailscale: 1, monitoring: 2, game: 3 };
   for (const folder of ['game', 'monitoring', 'metallb-system', 'tailscale']) {
-    new GitApplication(argocd, `App-${folder}`, `pi-${folder}`, { ...git, path: `${cfg.distPath}/pi/${folder}`, namespace: folder, wave: waves[folder]! });
+    new GitApplication(argocd, `App-${folder}`, `pi-${folder}`, {
+      ...git,
+      path: `${cfg.distPath}/pi/${folder}`,
+      namespace: folder,
+      wave: waves[folder]!,
+    });
   }
   const addons = [
-    new HelmAddon(argocd, 'ArgoCd', 'argo-cd', { chart: charts.argoCd, project: 'pi', namespace: 'argocd', values: argoCdValues({ domain: c.domain, small: true }), wave: 0 }),
-    new HelmAddon(argocd, 'Metallb', 'metallb', { chart: charts.metallb, project: 'pi', namespace: 'metallb-system', values: metalLbValues(), wave: 0 }),
+    new HelmAddon(argocd, 'ArgoCd', 'argo-cd', {
+      chart: charts.argoCd,
+      project: 'pi',
+      namespace: 'argocd',
+      values: argoCdValues({ domain: c.domain, small: true }),
+      wave: 0,
+    }),
+    new HelmAddon(argocd, 'Metallb', 'metallb', {
+      chart: charts.metallb,
+      project: 'pi',
+      namespace: 'metallb-system',
+      values: metalLbValues(),
+      wave: 0,
+    }),
     new HelmAddon(argocd, 'Monitoring', 'kube-prometheus-stack', {
       chart: charts.kubePrometheusStack,
       project: 'pi',

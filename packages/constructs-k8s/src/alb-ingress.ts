@@ -32,12 +32,17 @@ export class AlbIngress extends Construct {
     if (!props.routes.length) problems.add(`AlbIngress "${name}": no routes`);
     const seen = new Set<string>();
     for (const r of props.routes) {
-      if (!/^\/[a-z0-9/-]*$/.test(r.path)) problems.add(`AlbIngress "${name}": path "${r.path}" must be an absolute lowercase path`);
+      if (!/^\/[a-z0-9/-]*$/.test(r.path))
+        problems.add(`AlbIngress "${name}": path "${r.path}" must be an absolute lowercase path`);
       if (seen.has(r.path)) problems.add(`AlbIngress "${name}": path "${r.path}" is routed twice`);
       seen.add(r.path);
-      if (!isDnsLabel(r.service)) problems.add(`AlbIngress "${name}": service "${r.service}" is not a DNS label`);
+      if (!isDnsLabel(r.service))
+        problems.add(`AlbIngress "${name}": service "${r.service}" is not a DNS label`);
     }
-    if (props.certificateArn !== undefined && !/^arn:aws:acm:[a-z0-9-]+:[0-9]{12}:certificate\/[A-Za-z0-9-]+$/.test(props.certificateArn)) {
+    if (
+      props.certificateArn !== undefined &&
+      !/^arn:aws:acm:[a-z0-9-]+:[0-9]{12}:certificate\/[A-Za-z0-9-]+$/.test(props.certificateArn)
+    ) {
       problems.add(`AlbIngress "${name}": "${props.certificateArn}" is not an ACM certificate ARN`);
     }
     problems.throwIfAny('AlbIngress');
@@ -54,7 +59,9 @@ export class AlbIngress extends Construct {
           'alb.ingress.kubernetes.io/ssl-redirect': '443',
           'alb.ingress.kubernetes.io/ssl-policy': 'ELBSecurityPolicy-TLS13-1-2-2021-06',
           'alb.ingress.kubernetes.io/healthcheck-path': '/health',
-          ...(props.certificateArn ? { 'alb.ingress.kubernetes.io/certificate-arn': props.certificateArn } : {}),
+          ...(props.certificateArn
+            ? { 'alb.ingress.kubernetes.io/certificate-arn': props.certificateArn }
+            : {}),
           ...(props.annotations ?? {}),
         },
       },

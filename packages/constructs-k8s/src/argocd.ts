@@ -33,7 +33,10 @@ export class AppProject extends Construct {
       spec: {
         description: props.description,
         sourceRepos: [props.repoUrl, ...(props.helmRepos ?? [])],
-        destinations: props.namespaces.map((namespace) => ({ server: 'https://kubernetes.default.svc', namespace })),
+        destinations: props.namespaces.map((namespace) => ({
+          server: 'https://kubernetes.default.svc',
+          namespace,
+        })),
         clusterResourceWhitelist: [{ group: '*', kind: '*' }],
       },
     });
@@ -59,7 +62,8 @@ export class GitApplication extends Construct {
     super(scope, id);
     const problems = new Problems();
     if (!isDnsLabel(name)) problems.add(`GitApplication "${name}": name must be a DNS label`);
-    if (props.path.startsWith('/') || props.path.includes('..')) problems.add(`GitApplication "${name}": path "${props.path}" must be relative to the repository root`);
+    if (props.path.startsWith('/') || props.path.includes('..'))
+      problems.add(`GitApplication "${name}": path "${props.path}" must be relative to the repository root`);
     problems.throwIfAny('GitApplication');
     new ApiObject(this, 'Resource', {
       apiVersion: 'argoproj.io/v1alpha1',
@@ -67,12 +71,19 @@ export class GitApplication extends Construct {
       metadata: {
         name,
         namespace: ARGOCD_NAMESPACE,
-        ...(props.wave !== undefined ? { annotations: { 'argocd.argoproj.io/sync-wave': String(props.wave) } } : {}),
+        ...(props.wave !== undefined
+          ? { annotations: { 'argocd.argoproj.io/sync-wave': String(props.wave) } }
+          : {}),
         finalizers: ['resources-finalizer.argocd.argoproj.io'],
       },
       spec: {
         project: props.project,
-        source: { repoURL: props.repoUrl, targetRevision: props.revision ?? 'main', path: props.path, directory: { recurse: true } },
+        source: {
+          repoURL: props.repoUrl,
+          targetRevision: props.revision ?? 'main',
+          path: props.path,
+          directory: { recurse: true },
+        },
         destination: { server: 'https://kubernetes.default.svc', namespace: props.namespace },
         syncPolicy: syncPolicy(false),
       },
@@ -107,7 +118,10 @@ export class FolderApplicationSet extends Construct {
             git: {
               repoURL: props.repoUrl,
               revision: props.revision ?? 'main',
-              directories: [{ path: props.include }, ...(props.exclude ?? []).map((path) => ({ path, exclude: true }))],
+              directories: [
+                { path: props.include },
+                ...(props.exclude ?? []).map((path) => ({ path, exclude: true })),
+              ],
             },
           },
         ],
@@ -115,7 +129,12 @@ export class FolderApplicationSet extends Construct {
           metadata: { name: '{{.path.basename}}', finalizers: ['resources-finalizer.argocd.argoproj.io'] },
           spec: {
             project: props.project,
-            source: { repoURL: props.repoUrl, targetRevision: props.revision ?? 'main', path: '{{.path.path}}', directory: { recurse: true } },
+            source: {
+              repoURL: props.repoUrl,
+              targetRevision: props.revision ?? 'main',
+              path: '{{.path.path}}',
+              directory: { recurse: true },
+            },
             destination: { server: 'https://kubernetes.default.svc', namespace: '{{.path.basename}}' },
             syncPolicy: syncPolicy(false),
           },

@@ -33,14 +33,25 @@ export class CapacityError extends Error {
   }
 }
 
-type Obj = { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string }; spec?: Record<string, unknown> };
-type PodSpec = { nodeSelector?: Record<string, string>; containers?: { resources?: { limits?: { memory?: string } } }[]; initContainers?: unknown[] };
+type Obj = {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string };
+  spec?: Record<string, unknown>;
+};
+type PodSpec = {
+  nodeSelector?: Record<string, string>;
+  containers?: { resources?: { limits?: { memory?: string } } }[];
+  initContainers?: unknown[];
+};
 
 function podSpecOf(o: Obj): PodSpec | undefined {
   const s = o.spec as Record<string, unknown> | undefined;
   if (!s) return undefined;
-  if (o.kind === 'CronJob') return ((s.jobTemplate as Obj | undefined)?.spec?.template as { spec?: PodSpec } | undefined)?.spec;
-  if (['Deployment', 'StatefulSet', 'DaemonSet', 'Job'].includes(o.kind ?? '')) return (s.template as { spec?: PodSpec } | undefined)?.spec;
+  if (o.kind === 'CronJob')
+    return ((s.jobTemplate as Obj | undefined)?.spec?.template as { spec?: PodSpec } | undefined)?.spec;
+  if (['Deployment', 'StatefulSet', 'DaemonSet', 'Job'].includes(o.kind ?? ''))
+    return (s.template as { spec?: PodSpec } | undefined)?.spec;
   return undefined;
 }
 
@@ -48,7 +59,11 @@ function podSpecOf(o: Obj): PodSpec | undefined {
  * Memory limits of every pod-bearing object in a manifest set, on the pool its node selector
  * picks. A Deployment's count is its HorizontalPodAutoscaler's maximum when it has one.
  */
-export function manifestUsage(objects: readonly Obj[], roleKeyPrefix: string, poolOfRole: (role: string | undefined) => string): Usage[] {
+export function manifestUsage(
+  objects: readonly Obj[],
+  roleKeyPrefix: string,
+  poolOfRole: (role: string | undefined) => string,
+): Usage[] {
   const hpaMax = new Map<string, number>();
   for (const o of objects) {
     if (o.kind !== 'HorizontalPodAutoscaler') continue;
@@ -61,22 +76,43 @@ export function manifestUsage(objects: readonly Obj[], roleKeyPrefix: string, po
     if (!pod) continue;
     const key = `${o.metadata?.namespace}/${o.kind}/${o.metadata?.name}`;
     const replicas = hpaMax.get(key) ?? (typeof o.spec?.replicas === 'number' ? o.spec.replicas : 1);
-    const limitBytes = (pod.containers ?? []).reduce((s, c) => s + (c.resources?.limits?.memory ? parseQuantity(c.resources.limits.memory) : 0), 0);
+    const limitBytes = (pod.containers ?? []).reduce(
+      (s, c) => s + (c.resources?.limits?.memory ? parseQuantity(c.resources.limits.memory) : 0),
+      0,
+    );
     const roleLabel = Object.keys(pod.nodeSelector ?? {}).find((k) => k.startsWith(roleKeyPrefix));
-    out.push({ who: `${o.metadata?.namespace}/${o.metadata?.name}`, pool: poolOfRole(roleLabel?.slice(roleKeyPrefix.length)), replicas, limitBytes });
+    out.push({
+      who: `${o.metadata?.namespace}/${o.metadata?.name}`,
+      pool: poolOfRole(roleLabel?.slice(roleKeyPrefix.length)),
+      replicas,
+      limitBytes,
+    });
   }
   return out;
 }
 
 /** Sums usage per pool; throws CapacityError with the whole table when a pool is over. */
-export function checkCapacity(cluster: string, pools: readonly Pool[], usage: readonly Usage[]): PoolBudget[] {
+export function checkCapacity(
+  cluster: string,
+  pools: readonly Pool[],
+  usage: readonly Usage[],
+): PoolBudget[] {
   const budgets = pools.map((p) => {
-    const users = usage.filter((u) => u.pool === p.name).sort((a, b) => b.limitBytes * b.replicas - a.limitBytes * a.replicas || a.who.localeCompare(b.who));
-    return { pool: p.name, allocatableBytes: p.allocatableBytes, usedBytes: users.reduce((s, u) => s + u.limitBytes * u.replicas, 0), users };
+    const users = usage
+      .filter((u) => u.pool === p.name)
+      .sort((a, b) => b.limitBytes * b.replicas - a.limitBytes * a.replicas || a.who.localeCompare(b.who));
+    return {
+      pool: p.name,
+      allocatableBytes: p.allocatableBytes,
+      usedBytes: users.reduce((s, u) => s + u.limitBytes * u.replicas, 0),
+      users,
+    };
   });
   const orphans = usage.filter((u) => !pools.some((p) => p.name === u.pool));
   if (orphans.length) {
-    throw new Error(`capacity: cluster "${cluster}": no pool for ${orphans.map((o) => `${o.who} (pool "${o.pool}")`).join(', ')}`);
+    throw new Error(
+      `capacity: cluster "${cluster}": no pool for ${orphans.map((o) => `${o.who} (pool "${o.pool}")`).join(', ')}`,
+    );
   }
   if (budgets.some((b) => b.usedBytes > b.allocatableBytes)) throw new CapacityError(cluster, budgets);
   return budgets;
@@ -87,10 +123,16 @@ export function capacityTable(budgets: readonly PoolBudget[]): string {
   const lines: string[] = [];
   for (const b of budgets) {
     const over = b.usedBytes > b.allocatableBytes;
-    lines.push(`  pool ${b.pool}: ${toMiB(b.usedBytes)} MiB of ${toMiB(b.allocatableBytes)} MiB${over ? `  OVER by ${toMiB(b.usedBytes - b.allocatableBytes)} MiB` : ''}`);
-    lines.push(`    ${'workload'.padEnd(44)} ${'replicas'.padStart(8)} ${'limit MiB'.padStart(10)} ${'total MiB'.padStart(10)}`);
+    lines.push(
+      `  pool ${b.pool}: ${toMiB(b.usedBytes)} MiB of ${toMiB(b.allocatableBytes)} MiB${over ? `  OVER by ${toMiB(b.usedBytes - b.allocatableBytes)} MiB` : ''}`,
+    );
+    lines.push(
+      `    ${'workload'.padEnd(44)} ${'replicas'.padStart(8)} ${'limit MiB'.padStart(10)} ${'total MiB'.padStart(10)}`,
+    );
     for (const u of b.users) {
-      lines.push(`    ${u.who.padEnd(44)} ${String(u.replicas).padStart(8)} ${String(toMiB(u.limitBytes)).padStart(10)} ${String(toMiB(u.limitBytes * u.replicas)).padStart(10)}`);
+      lines.push(
+        `    ${u.who.padEnd(44)} ${String(u.replicas).padStart(8)} ${String(toMiB(u.limitBytes)).padStart(10)} ${String(toMiB(u.limitBytes * u.replicas)).padStart(10)}`,
+      );
     }
   }
   return lines.join('\n');

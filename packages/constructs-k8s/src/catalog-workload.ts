@@ -57,19 +57,30 @@ export abstract class CatalogWorkload extends Construct {
   readonly deployment: k8s.KubeDeployment;
   readonly service: k8s.KubeService;
 
-  protected constructor(scope: Construct, id: string, kinds: readonly WorkloadKind[], props: CatalogWorkloadProps) {
+  protected constructor(
+    scope: Construct,
+    id: string,
+    kinds: readonly WorkloadKind[],
+    props: CatalogWorkloadProps,
+  ) {
     super(scope, id);
     const w = props.workload;
     const who = `${new.target.name} "${w.name}"`;
     const problems = new Problems();
-    if (!kinds.includes(w.kind)) problems.add(`${who}: catalog kind is "${w.kind}"; ${new.target.name} deploys ${kinds.join(' or ')} workloads`);
+    if (!kinds.includes(w.kind))
+      problems.add(
+        `${who}: catalog kind is "${w.kind}"; ${new.target.name} deploys ${kinds.join(' or ')} workloads`,
+      );
     if (w.cluster === 'aws') problems.add(`${who}: the workload runs on AWS, not in a cluster`);
     if (w.port === undefined) problems.add(`${who}: the catalog entry has no port`);
-    if (!isDnsLabel(props.namespace)) problems.add(`${who}: namespace "${props.namespace}" is not a DNS label`);
+    if (!isDnsLabel(props.namespace))
+      problems.add(`${who}: namespace "${props.namespace}" is not a DNS label`);
     const uid = props.runAsUser ?? DEFAULT_UID;
-    if (!Number.isInteger(uid) || uid <= 0) problems.add(`${who}: runAsUser ${uid} must be a non-zero UID (root is not allowed)`);
+    if (!Number.isInteger(uid) || uid <= 0)
+      problems.add(`${who}: runAsUser ${uid} must be a non-zero UID (root is not allowed)`);
     const cpuTarget = props.targetCpuPercent ?? 70;
-    if (!(cpuTarget > 0 && cpuTarget <= 100)) problems.add(`${who}: targetCpuPercent ${cpuTarget} must be in (0, 100]`);
+    if (!(cpuTarget > 0 && cpuTarget <= 100))
+      problems.add(`${who}: targetCpuPercent ${cpuTarget} must be in (0, 100]`);
     const env = contractEnv(w, props.env ?? {}, problems, who);
     this.image = imageName(w.image, w.imageRef, props.imageRegistry, problems, who);
     problems.throwIfAny(new.target.name);
@@ -85,7 +96,10 @@ export abstract class CatalogWorkload extends Construct {
     const scratch = writableDirs(props.writablePaths ?? ['/tmp']);
     const role = w.placement?.nodeRole;
 
-    new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: meta, automountServiceAccountToken: false });
+    new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+      metadata: meta,
+      automountServiceAccountToken: false,
+    });
 
     const probe = (path: string, period: number, failures: number): k8s.Probe => ({
       httpGet: { path, port: k8s.IntOrString.fromString(PORT_NAME) },
@@ -94,7 +108,10 @@ export abstract class CatalogWorkload extends Construct {
       failureThreshold: failures,
     });
     const resources: k8s.ResourceRequirements = {
-      requests: { cpu: k8s.Quantity.fromString(w.resources.requests.cpu), memory: k8s.Quantity.fromString(w.resources.requests.memory) },
+      requests: {
+        cpu: k8s.Quantity.fromString(w.resources.requests.cpu),
+        memory: k8s.Quantity.fromString(w.resources.requests.memory),
+      },
       limits: {
         memory: k8s.Quantity.fromString(w.resources.limits.memory),
         ...(w.resources.limits.cpu ? { cpu: k8s.Quantity.fromString(w.resources.limits.cpu) } : {}),
@@ -108,7 +125,13 @@ export abstract class CatalogWorkload extends Construct {
         ...(scales ? {} : { replicas: w.replicas.min }),
         revisionHistoryLimit: 5,
         selector: { matchLabels: this.selector },
-        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
+        strategy: {
+          type: 'RollingUpdate',
+          rollingUpdate: {
+            maxUnavailable: k8s.IntOrString.fromNumber(0),
+            maxSurge: k8s.IntOrString.fromNumber(1),
+          },
+        },
         template: {
           metadata: { labels },
           spec: {
@@ -119,13 +142,20 @@ export abstract class CatalogWorkload extends Construct {
             ...(role
               ? {
                   nodeSelector: { [nodeRoleKey(role)]: 'true' },
-                  tolerations: [{ key: nodeRoleKey(role), operator: 'Equal', value: 'true', effect: 'NoSchedule' }],
+                  tolerations: [
+                    { key: nodeRoleKey(role), operator: 'Equal', value: 'true', effect: 'NoSchedule' },
+                  ],
                 }
               : {}),
             ...(w.replicas.max > 1
               ? {
                   topologySpreadConstraints: [
-                    { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: this.selector } },
+                    {
+                      maxSkew: 1,
+                      topologyKey: 'kubernetes.io/hostname',
+                      whenUnsatisfiable: 'ScheduleAnyway',
+                      labelSelector: { matchLabels: this.selector },
+                    },
                   ],
                 }
               : {}),
@@ -151,11 +181,21 @@ export abstract class CatalogWorkload extends Construct {
     });
 
     this.service = new k8s.KubeService(this, 'Service', {
-      metadata: { ...meta, ...(props.serviceAnnotations ? { annotations: { ...props.serviceAnnotations } } : {}) },
+      metadata: {
+        ...meta,
+        ...(props.serviceAnnotations ? { annotations: { ...props.serviceAnnotations } } : {}),
+      },
       spec: {
         type: props.serviceType ?? 'ClusterIP',
         selector: this.selector,
-        ports: [{ name: PORT_NAME, port: this.port, targetPort: k8s.IntOrString.fromString(PORT_NAME), protocol: 'TCP' }],
+        ports: [
+          {
+            name: PORT_NAME,
+            port: this.port,
+            targetPort: k8s.IntOrString.fromString(PORT_NAME),
+            protocol: 'TCP',
+          },
+        ],
         ...(props.sessionAffinity ? { sessionAffinity: 'ClientIP' } : {}),
       },
     });
@@ -173,7 +213,12 @@ export abstract class CatalogWorkload extends Construct {
           scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: w.name },
           minReplicas: w.replicas.min,
           maxReplicas: w.replicas.max,
-          metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: cpuTarget } } }],
+          metrics: [
+            {
+              type: 'Resource',
+              resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: cpuTarget } },
+            },
+          ],
         },
       });
     }
@@ -182,14 +227,23 @@ export abstract class CatalogWorkload extends Construct {
       namespace: props.namespace,
       podLabels: this.selector,
       labels,
-      ingress: [...(props.allowFrom ?? []), { peers: [{ namespace: 'monitoring', podLabels: { 'app.kubernetes.io/name': 'prometheus' } }], ports: [this.port] }],
+      ingress: [
+        ...(props.allowFrom ?? []),
+        {
+          peers: [{ namespace: 'monitoring', podLabels: { 'app.kubernetes.io/name': 'prometheus' } }],
+          ports: [this.port],
+        },
+      ],
       egress: props.allowTo ?? [],
     });
 
     new ApiObject(this, 'ServiceMonitor', {
       apiVersion: 'monitoring.coreos.com/v1',
       kind: 'ServiceMonitor',
-      metadata: { ...meta, labels: { ...labels, ...(props.monitorLabels ?? { release: 'kube-prometheus-stack' }) } },
+      metadata: {
+        ...meta,
+        labels: { ...labels, ...(props.monitorLabels ?? { release: 'kube-prometheus-stack' }) },
+      },
       spec: {
         selector: { matchLabels: this.selector },
         endpoints: [{ port: PORT_NAME, path: w.probes.metrics, interval: '30s' }],

@@ -37,16 +37,22 @@ export interface EngineSpec {
 }
 
 /** Validates a data workload's props; shared by Postgres, Redis and RabbitMQ. */
-export function checkDataProps(kind: string, engine: DataEngine, props: DataServiceProps): { problems: Problems; image: string } {
+export function checkDataProps(
+  kind: string,
+  engine: DataEngine,
+  props: DataServiceProps,
+): { problems: Problems; image: string } {
   const w = props.workload;
   const who = `${kind} "${w.name}"`;
   const problems = new Problems();
-  if (w.kind !== 'data' || w.engine !== engine) problems.add(`${who}: catalog entry is ${w.engine ?? w.kind}; ${kind} deploys ${engine} data workloads`);
+  if (w.kind !== 'data' || w.engine !== engine)
+    problems.add(`${who}: catalog entry is ${w.engine ?? w.kind}; ${kind} deploys ${engine} data workloads`);
   if (w.external) problems.add(`${who}: the workload is external (${w.cluster}); nothing to deploy`);
   if (w.port === undefined) problems.add(`${who}: the catalog entry has no port`);
   if (!isDnsLabel(props.namespace)) problems.add(`${who}: namespace "${props.namespace}" is not a DNS label`);
   const storage = props.storage ?? '10Gi';
-  if (!/^[0-9]+(Mi|Gi|Ti)$/.test(storage)) problems.add(`${who}: storage "${storage}" must be a size like 10Gi`);
+  if (!/^[0-9]+(Mi|Gi|Ti)$/.test(storage))
+    problems.add(`${who}: storage "${storage}" must be a size like 10Gi`);
   const image = imageName(w.image, w.imageRef, props.imageRegistry, problems, who);
   return { problems, image };
 }
@@ -68,13 +74,21 @@ export class DataStatefulSet extends Construct {
     const scratch = writableDirs(spec.writablePaths);
     const ports = [{ name: spec.engine, port }, ...(spec.extraPorts ?? [])];
 
-    new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: meta, automountServiceAccountToken: false });
+    new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+      metadata: meta,
+      automountServiceAccountToken: false,
+    });
     new k8s.KubeService(this, 'Service', {
       metadata: meta,
       spec: {
         clusterIp: 'None',
         selector,
-        ports: ports.map((p) => ({ name: p.name, port: p.port, targetPort: k8s.IntOrString.fromString(p.name), protocol: 'TCP' })),
+        ports: ports.map((p) => ({
+          name: p.name,
+          port: p.port,
+          targetPort: k8s.IntOrString.fromString(p.name),
+          protocol: 'TCP',
+        })),
       },
     });
     this.statefulSet = new k8s.KubeStatefulSet(this, 'Resource', {
@@ -92,7 +106,9 @@ export class DataStatefulSet extends Construct {
             ...(role
               ? {
                   nodeSelector: { [nodeRoleKey(role)]: 'true' },
-                  tolerations: [{ key: nodeRoleKey(role), operator: 'Equal', value: 'true', effect: 'NoSchedule' }],
+                  tolerations: [
+                    { key: nodeRoleKey(role), operator: 'Equal', value: 'true', effect: 'NoSchedule' },
+                  ],
                 }
               : {}),
             containers: [
@@ -105,16 +121,30 @@ export class DataStatefulSet extends Construct {
                 ports: ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' })),
                 env: [...spec.env],
                 resources: {
-                  requests: { cpu: k8s.Quantity.fromString(w.resources.requests.cpu), memory: k8s.Quantity.fromString(w.resources.requests.memory) },
+                  requests: {
+                    cpu: k8s.Quantity.fromString(w.resources.requests.cpu),
+                    memory: k8s.Quantity.fromString(w.resources.requests.memory),
+                  },
                   limits: {
                     memory: k8s.Quantity.fromString(w.resources.limits.memory),
-                    ...(w.resources.limits.cpu ? { cpu: k8s.Quantity.fromString(w.resources.limits.cpu) } : {}),
+                    ...(w.resources.limits.cpu
+                      ? { cpu: k8s.Quantity.fromString(w.resources.limits.cpu) }
+                      : {}),
                   },
                 },
                 securityContext: restrictedContainer(),
-                livenessProbe: { ...spec.probe, periodSeconds: 10, failureThreshold: 6, initialDelaySeconds: 30 },
+                livenessProbe: {
+                  ...spec.probe,
+                  periodSeconds: 10,
+                  failureThreshold: 6,
+                  initialDelaySeconds: 30,
+                },
                 readinessProbe: { ...spec.probe, periodSeconds: 5, failureThreshold: 3 },
-                volumeMounts: [{ name: 'data', mountPath: spec.dataPath }, ...spec.configMounts, ...scratch.mounts],
+                volumeMounts: [
+                  { name: 'data', mountPath: spec.dataPath },
+                  ...spec.configMounts,
+                  ...scratch.mounts,
+                ],
               },
             ],
             volumes: [...spec.configVolumes, ...scratch.volumes],

@@ -12,7 +12,8 @@ export class AwsSecretStore extends Construct {
   constructor(scope: Construct, id: string, name: string, props: AwsSecretStoreProps) {
     super(scope, id);
     const problems = new Problems();
-    if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(props.region)) problems.add(`AwsSecretStore "${name}": "${props.region}" is not an AWS region`);
+    if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(props.region))
+      problems.add(`AwsSecretStore "${name}": "${props.region}" is not an AWS region`);
     problems.throwIfAny('AwsSecretStore');
     this.storeName = name;
     new ApiObject(this, 'Resource', {

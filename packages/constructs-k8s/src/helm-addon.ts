@@ -46,10 +46,12 @@ export function valuesMemory(values: unknown, path = ''): ComponentMemory[] {
   const out: ComponentMemory[] = [];
   const res = v.resources as { limits?: { memory?: unknown } } | undefined;
   if (res && typeof res.limits?.memory === 'string') {
-    const replicas = typeof v.replicas === 'number' ? v.replicas : typeof v.replicaCount === 'number' ? v.replicaCount : 1;
+    const replicas =
+      typeof v.replicas === 'number' ? v.replicas : typeof v.replicaCount === 'number' ? v.replicaCount : 1;
     out.push({ path: path || '.', replicas, limitBytes: parseQuantity(res.limits.memory) });
   }
-  for (const [k, child] of Object.entries(v)) if (k !== 'resources') out.push(...valuesMemory(child, path ? `${path}.${k}` : k));
+  for (const [k, child] of Object.entries(v))
+    if (k !== 'resources') out.push(...valuesMemory(child, path ? `${path}.${k}` : k));
   return out;
 }
 
@@ -63,11 +65,17 @@ export class HelmAddon<V extends object> extends Construct {
     const problems = new Problems();
     if (!isDnsLabel(name)) problems.add(`HelmAddon "${name}": name must be a DNS label`);
     if (!/^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(props.chart.version)) {
-      problems.add(`HelmAddon "${name}": chart version "${props.chart.version}" must be an exact version (e.g. 1.2.3), not a range`);
+      problems.add(
+        `HelmAddon "${name}": chart version "${props.chart.version}" must be an exact version (e.g. 1.2.3), not a range`,
+      );
     }
-    if (!/^(https|oci):\/\//.test(props.chart.repoUrl)) problems.add(`HelmAddon "${name}": repository "${props.chart.repoUrl}" must be https:// or oci://`);
+    if (!/^(https|oci):\/\//.test(props.chart.repoUrl))
+      problems.add(`HelmAddon "${name}": repository "${props.chart.repoUrl}" must be https:// or oci://`);
     const components = valuesMemory(props.values);
-    if (!components.length) problems.add(`HelmAddon "${name}": the values declare no memory limits: set resources.limits.memory for every component`);
+    if (!components.length)
+      problems.add(
+        `HelmAddon "${name}": the values declare no memory limits: set resources.limits.memory for every component`,
+      );
     problems.throwIfAny('HelmAddon');
     this.releaseName = name;
     this.namespace = props.namespace;
@@ -78,7 +86,9 @@ export class HelmAddon<V extends object> extends Construct {
       metadata: {
         name,
         namespace: ARGOCD_NAMESPACE,
-        ...(props.wave !== undefined ? { annotations: { 'argocd.argoproj.io/sync-wave': String(props.wave) } } : {}),
+        ...(props.wave !== undefined
+          ? { annotations: { 'argocd.argoproj.io/sync-wave': String(props.wave) } }
+          : {}),
         finalizers: ['resources-finalizer.argocd.argoproj.io'],
       },
       spec: {

@@ -18,7 +18,8 @@ export class MetalLbPool extends Construct {
     super(scope, id);
     const problems = new Problems();
     if (!props.addresses.length) problems.add(`MetalLbPool "${name}": give at least one address range`);
-    for (const a of props.addresses) if (!RANGE.test(a)) problems.add(`MetalLbPool "${name}": "${a}" is neither a CIDR nor a from-to range`);
+    for (const a of props.addresses)
+      if (!RANGE.test(a)) problems.add(`MetalLbPool "${name}": "${a}" is neither a CIDR nor a from-to range`);
     problems.throwIfAny('MetalLbPool');
     this.poolName = name;
     const namespace = props.namespace ?? 'metallb-system';

@@ -29,7 +29,8 @@ export class GrafanaDashboard extends Construct {
     const problems = new Problems();
     if (!isDnsLabel(name)) problems.add(`GrafanaDashboard "${name}": name must be a DNS label`);
     if (!props.panels.length) problems.add(`GrafanaDashboard "${name}": no panels`);
-    for (const p of props.panels) if (!p.expr.trim()) problems.add(`GrafanaDashboard "${name}": panel "${p.title}" has no query`);
+    for (const p of props.panels)
+      if (!p.expr.trim()) problems.add(`GrafanaDashboard "${name}": panel "${p.title}" has no query`);
     problems.throwIfAny('GrafanaDashboard');
     this.dashboard = {
       uid: name,
@@ -81,7 +82,8 @@ export class AlertRules extends Construct {
     const seen = new Set<string>();
     for (const g of props.groups) {
       for (const r of g.rules) {
-        if (!/^[A-Z][A-Za-z0-9]*$/.test(r.alert)) problems.add(`AlertRules "${name}": alert "${r.alert}" must be PascalCase`);
+        if (!/^[A-Z][A-Za-z0-9]*$/.test(r.alert))
+          problems.add(`AlertRules "${name}": alert "${r.alert}" must be PascalCase`);
         if (seen.has(r.alert)) problems.add(`AlertRules "${name}": alert "${r.alert}" is declared twice`);
         seen.add(r.alert);
         if (!r.expr.trim()) problems.add(`AlertRules "${name}": alert "${r.alert}" has no expression`);

@@ -38,18 +38,30 @@ function peer(p: Peer): k8s.NetworkPolicyPeer {
   };
 }
 
-const ports = (list: readonly number[]): k8s.NetworkPolicyPort[] => list.map((port) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) }));
+const ports = (list: readonly number[]): k8s.NetworkPolicyPort[] =>
+  list.map((port) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) }));
 
 /** Explicit allows for one set of pods (the namespace's default deny blocks the rest). */
 export class AllowPolicy extends Construct {
   constructor(scope: Construct, id: string, name: string, props: AllowPolicyProps) {
     super(scope, id);
     const types: string[] = [];
-    const ingress: k8s.NetworkPolicyIngressRule[] | undefined = props.ingress?.map((r) => ({ from: r.peers.map(peer), ...(r.ports ? { ports: ports(r.ports) } : {}) }));
-    const egress: k8s.NetworkPolicyEgressRule[] | undefined = props.egress?.map((r) => ({ to: r.peers.map(peer), ...(r.ports ? { ports: ports(r.ports) } : {}) }));
+    const ingress: k8s.NetworkPolicyIngressRule[] | undefined = props.ingress?.map((r) => ({
+      from: r.peers.map(peer),
+      ...(r.ports ? { ports: ports(r.ports) } : {}),
+    }));
+    const egress: k8s.NetworkPolicyEgressRule[] | undefined = props.egress?.map((r) => ({
+      to: r.peers.map(peer),
+      ...(r.ports ? { ports: ports(r.ports) } : {}),
+    }));
     if (egress && props.dns !== false) {
       egress.push({
-        to: [{ namespaceSelector: { matchLabels: { [NS_LABEL]: 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+        to: [
+          {
+            namespaceSelector: { matchLabels: { [NS_LABEL]: 'kube-system' } },
+            podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+          },
+        ],
         ports: [
           { protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) },
           { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) },
@@ -59,7 +71,11 @@ export class AllowPolicy extends Construct {
     if (ingress) types.push('Ingress');
     if (egress) types.push('Egress');
     new k8s.KubeNetworkPolicy(this, 'Resource', {
-      metadata: { name, namespace: props.namespace, ...(props.labels ? { labels: { ...props.labels } } : {}) },
+      metadata: {
+        name,
+        namespace: props.namespace,
+        ...(props.labels ? { labels: { ...props.labels } } : {}),
+      },
       spec: {
         podSelector: { matchLabels: { ...props.podLabels } },
         policyTypes: types,

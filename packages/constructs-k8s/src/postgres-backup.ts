@@ -24,11 +24,14 @@ export interface PostgresBackupProps {
 export class PostgresBackup extends ScheduledJob {
   constructor(scope: Construct, id: string, props: PostgresBackupProps) {
     const problems = new Problems();
-    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(props.bucket)) problems.add(`PostgresBackup: bucket "${props.bucket}" is not a valid S3 bucket name`);
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(props.bucket))
+      problems.add(`PostgresBackup: bucket "${props.bucket}" is not a valid S3 bucket name`);
     problems.throwIfAny('PostgresBackup');
     const host = props.postgres.name;
     const dbs = props.postgres.databases.map((d) => d.database);
-    const dump = dbs.map((db) => `pg_dump --format=custom --host=${host} --username=postgres --file=/work/${db}.dump ${db}`).join(' && ');
+    const dump = dbs
+      .map((db) => `pg_dump --format=custom --host=${host} --username=postgres --file=/work/${db}.dump ${db}`)
+      .join(' && ');
     const upload = `stamp=$(date -u +%Y%m%dT%H%M%SZ) && for f in /work/*.dump; do db=$(basename "$f" .dump); aws s3 cp --only-show-errors "$f" "s3://${props.bucket}/postgres/$db/$stamp.dump"; done`;
     const role = props.nodeRole;
     super(scope, id, `${host}-backup`, {
@@ -42,7 +45,9 @@ export class PostgresBackup extends ScheduledJob {
           name: 'dump',
           image: props.postgresImage,
           command: ['sh', '-c', `set -eu; ${dump}`],
-          env: [{ name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: `${host}-roles`, key: 'postgres' } } }],
+          env: [
+            { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: `${host}-roles`, key: 'postgres' } } },
+          ],
         },
       ],
       container: {
@@ -55,7 +60,12 @@ export class PostgresBackup extends ScheduledJob {
         { peers: [{ podLabels: { 'app.kubernetes.io/name': host } }], ports: [5432] },
         { peers: [{ cidr: '0.0.0.0/0' }], ports: [443] },
       ],
-      ...(role ? { nodeSelector: { [nodeRoleKey(role)]: 'true' }, tolerations: [{ key: nodeRoleKey(role), operator: 'Equal', value: 'true', effect: 'NoSchedule' }] } : {}),
+      ...(role
+        ? {
+            nodeSelector: { [nodeRoleKey(role)]: 'true' },
+            tolerations: [{ key: nodeRoleKey(role), operator: 'Equal', value: 'true', effect: 'NoSchedule' }],
+          }
+        : {}),
     });
   }
 }

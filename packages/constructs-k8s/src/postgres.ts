@@ -35,8 +35,8 @@ export const passwordVar = (role: string): string => `PASSWORD_${role.toUpperCas
 
 /**
  * The init script run by the image on first start (docker-entrypoint-initdb.d): one role and one
- * database per owner, LOGIN roles for the users with membership in the owner role. Idempotent; the
- * passwords come from env, never from the manifest.
+ * database per owner (from template0, which no session can hold open), LOGIN roles for the users
+ * with membership in the owner role. Idempotent; the passwords come from env, never from the manifest.
  */
 export function initScript(grants: readonly DatabaseGrant[]): string {
   const roles = [...new Set(grants.flatMap((g) => [g.owner, ...g.users]))].sort();
@@ -52,7 +52,7 @@ export function initScript(grants: readonly DatabaseGrant[]): string {
     '}',
     'database() {',
     `  run -v db="$1" -v owner="$2" <<'SQL'`,
-    "SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'owner') WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db')\\gexec",
+    "SELECT format('CREATE DATABASE %I OWNER %I TEMPLATE template0', :'db', :'owner') WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db')\\gexec",
     "SELECT format('REVOKE ALL ON DATABASE %I FROM PUBLIC', :'db')\\gexec",
     'SQL',
     '}',
@@ -82,10 +82,12 @@ export class Postgres extends Construct {
     super(scope, id);
     const { problems, image } = checkDataProps('Postgres', 'postgres', props);
     const w: Workload = props.workload;
-    if (!props.databases.length) problems.add(`Postgres "${w.name}": no databases: no catalog workload depends on it`);
+    if (!props.databases.length)
+      problems.add(`Postgres "${w.name}": no databases: no catalog workload depends on it`);
     for (const g of props.databases) {
       for (const n of [g.database, g.owner, ...g.users]) {
-        if (!/^[a-z][a-z0-9_]{0,62}$/.test(n)) problems.add(`Postgres "${w.name}": "${n}" is not a lowercase SQL identifier`);
+        if (!/^[a-z][a-z0-9_]{0,62}$/.test(n))
+          problems.add(`Postgres "${w.name}": "${n}" is not a lowercase SQL identifier`);
       }
     }
     problems.throwIfAny('Postgres');
@@ -106,7 +108,10 @@ export class Postgres extends Construct {
         { name: 'POSTGRES_USER', value: 'postgres' },
         { name: 'POSTGRES_PASSWORD', valueFrom: { secretKeyRef: { name: secret, key: 'postgres' } } },
         { name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' },
-        ...roles.map((r) => ({ name: passwordVar(r), valueFrom: { secretKeyRef: { name: secret, key: r } } })),
+        ...roles.map((r) => ({
+          name: passwordVar(r),
+          valueFrom: { secretKeyRef: { name: secret, key: r } },
+        })),
       ],
       configMounts: [{ name: 'init', mountPath: '/docker-entrypoint-initdb.d', readOnly: true }],
       configVolumes: [{ name: 'init', configMap: { name: `${w.name}-init`, defaultMode: 0o555 } }],

@@ -9,9 +9,30 @@ export const retryQueueName = (queue: string, delayMs: number): string => `${que
 
 export interface RabbitDefinitions {
   readonly vhosts: { name: string }[];
-  readonly exchanges: { name: string; vhost: string; type: string; durable: boolean; auto_delete: boolean; internal: boolean; arguments: Record<string, unknown> }[];
-  readonly queues: { name: string; vhost: string; durable: boolean; auto_delete: boolean; arguments: Record<string, unknown> }[];
-  readonly bindings: { source: string; vhost: string; destination: string; destination_type: 'queue'; routing_key: string; arguments: Record<string, unknown> }[];
+  readonly exchanges: {
+    name: string;
+    vhost: string;
+    type: string;
+    durable: boolean;
+    auto_delete: boolean;
+    internal: boolean;
+    arguments: Record<string, unknown>;
+  }[];
+  readonly queues: {
+    name: string;
+    vhost: string;
+    durable: boolean;
+    auto_delete: boolean;
+    arguments: Record<string, unknown>;
+  }[];
+  readonly bindings: {
+    source: string;
+    vhost: string;
+    destination: string;
+    destination_type: 'queue';
+    routing_key: string;
+    arguments: Record<string, unknown>;
+  }[];
 }
 
 /**
@@ -25,22 +46,43 @@ export function rabbitDefinitions(c: Pick<Catalog, 'queues' | 'exchanges'>, vhos
   const bindings: RabbitDefinitions['bindings'] = [];
   for (const q of c.queues) {
     const args: Record<string, unknown> =
-      q.deadLetter && dlq ? { 'x-dead-letter-exchange': dlq.exchange, 'x-dead-letter-routing-key': dlq.routingKey } : {};
+      q.deadLetter && dlq
+        ? { 'x-dead-letter-exchange': dlq.exchange, 'x-dead-letter-routing-key': dlq.routingKey }
+        : {};
     queues.push({ name: q.name, vhost, durable: true, auto_delete: false, arguments: args });
-    bindings.push({ source: q.exchange, vhost, destination: q.name, destination_type: 'queue', routing_key: q.routingKey, arguments: {} });
+    bindings.push({
+      source: q.exchange,
+      vhost,
+      destination: q.name,
+      destination_type: 'queue',
+      routing_key: q.routingKey,
+      arguments: {},
+    });
     for (const delay of q.retryDelaysMs) {
       queues.push({
         name: retryQueueName(q.name, delay),
         vhost,
         durable: true,
         auto_delete: false,
-        arguments: { 'x-message-ttl': delay, 'x-dead-letter-exchange': q.exchange, 'x-dead-letter-routing-key': q.routingKey },
+        arguments: {
+          'x-message-ttl': delay,
+          'x-dead-letter-exchange': q.exchange,
+          'x-dead-letter-routing-key': q.routingKey,
+        },
       });
     }
   }
   return {
     vhosts: [{ name: vhost }],
-    exchanges: c.exchanges.map((e) => ({ name: e.name, vhost, type: e.type, durable: true, auto_delete: false, internal: false, arguments: {} })),
+    exchanges: c.exchanges.map((e) => ({
+      name: e.name,
+      vhost,
+      type: e.type,
+      durable: true,
+      auto_delete: false,
+      internal: false,
+      arguments: {},
+    })),
     queues,
     bindings,
   };
@@ -57,9 +99,12 @@ export class RabbitMq extends Construct {
   constructor(scope: Construct, id: string, props: RabbitMqProps) {
     super(scope, id);
     const { problems, image } = checkDataProps('RabbitMq', 'rabbitmq', props);
-    if (!props.topology.queues.length) problems.add(`RabbitMq "${props.workload.name}": the catalog declares no queues`);
+    if (!props.topology.queues.length)
+      problems.add(`RabbitMq "${props.workload.name}": the catalog declares no queues`);
     const names = new Set(props.topology.exchanges.map((e) => e.name));
-    for (const q of props.topology.queues) if (!names.has(q.exchange)) problems.add(`RabbitMq: queue "${q.name}" is bound to unknown exchange "${q.exchange}"`);
+    for (const q of props.topology.queues)
+      if (!names.has(q.exchange))
+        problems.add(`RabbitMq: queue "${q.name}" is bound to unknown exchange "${q.exchange}"`);
     problems.throwIfAny('RabbitMq');
     const w = props.workload;
     this.name = w.name;
@@ -76,7 +121,7 @@ export class RabbitMq extends Construct {
           'prometheus.return_per_object_metrics = true',
           '',
         ].join('\n'),
-        'enabled_plugins': '[rabbitmq_management,rabbitmq_prometheus].\n',
+        enabled_plugins: '[rabbitmq_management,rabbitmq_prometheus].\n',
         'definitions.json': `${JSON.stringify(this.definitions, null, 2)}\n`,
       },
     });
@@ -88,15 +133,27 @@ export class RabbitMq extends Construct {
       env: [
         { name: 'RABBITMQ_CONFIG_FILES', value: '/etc/rabbitmq/conf.d' },
         { name: 'RABBITMQ_ENABLED_PLUGINS_FILE', value: '/etc/rabbitmq/extra/enabled_plugins' },
-        { name: 'RABBITMQ_DEFAULT_USER', valueFrom: { secretKeyRef: { name: `${w.name}-auth`, key: 'username' } } },
-        { name: 'RABBITMQ_DEFAULT_PASS', valueFrom: { secretKeyRef: { name: `${w.name}-auth`, key: 'password' } } },
+        {
+          name: 'RABBITMQ_DEFAULT_USER',
+          valueFrom: { secretKeyRef: { name: `${w.name}-auth`, key: 'username' } },
+        },
+        {
+          name: 'RABBITMQ_DEFAULT_PASS',
+          valueFrom: { secretKeyRef: { name: `${w.name}-auth`, key: 'password' } },
+        },
       ],
       configMounts: [
         { name: 'config', mountPath: '/etc/rabbitmq/conf.d', readOnly: true },
         { name: 'extra', mountPath: '/etc/rabbitmq/extra', readOnly: true },
       ],
       configVolumes: [
-        { name: 'config', configMap: { name: `${w.name}-config`, items: [{ key: 'rabbitmq.conf', path: '10-platform.conf' }] } },
+        {
+          name: 'config',
+          configMap: {
+            name: `${w.name}-config`,
+            items: [{ key: 'rabbitmq.conf', path: '10-platform.conf' }],
+          },
+        },
         {
           name: 'extra',
           configMap: {
@@ -108,7 +165,10 @@ export class RabbitMq extends Construct {
           },
         },
       ],
-      probe: { exec: { command: ['rabbitmq-diagnostics', '-q', 'check_port_connectivity'] }, timeoutSeconds: 10 },
+      probe: {
+        exec: { command: ['rabbitmq-diagnostics', '-q', 'check_port_connectivity'] },
+        timeoutSeconds: 10,
+      },
       extraPorts: [
         { name: 'management', port: 15672 },
         { name: 'metrics', port: 15692 },

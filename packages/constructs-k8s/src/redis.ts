@@ -21,11 +21,25 @@ export class Redis extends Construct {
       dataPath: '/data',
       writablePaths: ['/tmp'],
       command: ['redis-server'],
-      args: ['--appendonly', 'yes', '--maxmemory', `${maxMiB}mb`, '--maxmemory-policy', 'noeviction', '--requirepass', '$(REDIS_PASSWORD)'],
-      env: [{ name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: `${w.name}-auth`, key: 'password' } } }],
+      args: [
+        '--appendonly',
+        'yes',
+        '--maxmemory',
+        `${maxMiB}mb`,
+        '--maxmemory-policy',
+        'noeviction',
+        '--requirepass',
+        '$(REDIS_PASSWORD)',
+      ],
+      env: [
+        { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: `${w.name}-auth`, key: 'password' } } },
+      ],
       configMounts: [],
       configVolumes: [],
-      probe: { exec: { command: ['sh', '-c', 'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli ping | grep -q PONG'] }, timeoutSeconds: 3 },
+      probe: {
+        exec: { command: ['sh', '-c', 'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli ping | grep -q PONG'] },
+        timeoutSeconds: 3,
+      },
     });
   }
 }

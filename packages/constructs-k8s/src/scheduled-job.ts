@@ -41,10 +41,13 @@ export class ScheduledJob extends Construct {
   constructor(scope: Construct, id: string, name: string, props: ScheduledJobProps) {
     super(scope, id);
     const problems = new Problems();
-    if (!isDnsLabel(name) || name.length > 52) problems.add(`ScheduledJob "${name}": name must be a DNS label of at most 52 characters`);
-    if (props.schedule.trim().split(/\s+/).length !== 5) problems.add(`ScheduledJob "${name}": schedule "${props.schedule}" must have 5 cron fields`);
+    if (!isDnsLabel(name) || name.length > 52)
+      problems.add(`ScheduledJob "${name}": name must be a DNS label of at most 52 characters`);
+    if (props.schedule.trim().split(/\s+/).length !== 5)
+      problems.add(`ScheduledJob "${name}": schedule "${props.schedule}" must have 5 cron fields`);
     for (const c of [props.container, ...(props.initContainers ?? [])]) {
-      if (/:latest$/.test(c.image) || !/[:@]/.test(c.image.split('/').pop() ?? '')) problems.add(`ScheduledJob "${name}": image "${c.image}" must be pinned by tag or digest`);
+      if (/:latest$/.test(c.image) || !/[:@]/.test(c.image.split('/').pop() ?? ''))
+        problems.add(`ScheduledJob "${name}": image "${c.image}" must be pinned by tag or digest`);
     }
     problems.throwIfAny('ScheduledJob');
     const labels = workloadLabels(name, props.partOf, 'job');
@@ -57,13 +60,19 @@ export class ScheduledJob extends Construct {
       command: [...c.command],
       env: [...(c.env ?? [])],
       resources: {
-        requests: { cpu: k8s.Quantity.fromString(props.cpuRequest ?? '50m'), memory: k8s.Quantity.fromString(props.memoryLimit) },
+        requests: {
+          cpu: k8s.Quantity.fromString(props.cpuRequest ?? '50m'),
+          memory: k8s.Quantity.fromString(props.memoryLimit),
+        },
         limits: { memory: k8s.Quantity.fromString(props.memoryLimit) },
       },
       securityContext: restrictedContainer(),
       volumeMounts: scratch.mounts,
     });
-    new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: { name, namespace: props.namespace, labels }, automountServiceAccountToken: false });
+    new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+      metadata: { name, namespace: props.namespace, labels },
+      automountServiceAccountToken: false,
+    });
     new k8s.KubeCronJob(this, 'Resource', {
       metadata: { name, namespace: props.namespace, labels },
       spec: {
@@ -85,7 +94,9 @@ export class ScheduledJob extends Construct {
                 securityContext: restrictedPod(uid),
                 ...(props.nodeSelector ? { nodeSelector: { ...props.nodeSelector } } : {}),
                 ...(props.tolerations ? { tolerations: [...props.tolerations] } : {}),
-                ...(props.initContainers?.length ? { initContainers: props.initContainers.map(container) } : {}),
+                ...(props.initContainers?.length
+                  ? { initContainers: props.initContainers.map(container) }
+                  : {}),
                 containers: [container(props.container)],
                 volumes: scratch.volumes,
               },

@@ -28,15 +28,18 @@ export class TailscaleRouter extends Construct {
     const name = 'tailscale-router';
     const problems = new Problems();
     if (!props.advertiseRoutes.length) problems.add(`TailscaleRouter: advertise at least one route`);
-    for (const r of props.advertiseRoutes) if (!CIDR.test(r)) problems.add(`TailscaleRouter: route "${r}" is not a CIDR`);
+    for (const r of props.advertiseRoutes)
+      if (!CIDR.test(r)) problems.add(`TailscaleRouter: route "${r}" is not a CIDR`);
     const hostname = props.hostname ?? 'pi-router';
     if (!isDnsLabel(hostname)) problems.add(`TailscaleRouter: hostname "${hostname}" is not a DNS label`);
     const image = props.image ?? 'tailscale/tailscale:v1.86.5';
-    if (/:latest$/.test(image) || !image.includes(':')) problems.add(`TailscaleRouter: image "${image}" must be pinned`);
+    if (/:latest$/.test(image) || !image.includes(':'))
+      problems.add(`TailscaleRouter: image "${image}" must be pinned`);
     problems.throwIfAny('TailscaleRouter');
     const labels = workloadLabels(name, 'drawguess', 'tunnel');
     const meta = { name, namespace: props.namespace, labels };
-    const why = 'kernel-mode subnet router: routes tunnel traffic for the node, needs host network, root and NET_ADMIN';
+    const why =
+      'kernel-mode subnet router: routes tunnel traffic for the node, needs host network, root and NET_ADMIN';
     const tokenWhy = 'tailscale stores its node state in Secret tailscale-state through the API';
     new k8s.KubeServiceAccount(this, 'ServiceAccount', {
       metadata: { ...meta, annotations: { [`${ACK}K8S-SA-001`]: tokenWhy } },
@@ -44,7 +47,14 @@ export class TailscaleRouter extends Construct {
     });
     new k8s.KubeRole(this, 'Role', {
       metadata: meta,
-      rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: ['tailscale-state'], verbs: ['get', 'update', 'patch'] }],
+      rules: [
+        {
+          apiGroups: [''],
+          resources: ['secrets'],
+          resourceNames: ['tailscale-state'],
+          verbs: ['get', 'update', 'patch'],
+        },
+      ],
     });
     new k8s.KubeRoleBinding(this, 'RoleBinding', {
       metadata: meta,
@@ -80,7 +90,10 @@ export class TailscaleRouter extends Construct {
                 imagePullPolicy: 'IfNotPresent',
                 env: [
                   { name: 'TS_KUBE_SECRET', value: 'tailscale-state' },
-                  { name: 'TS_AUTHKEY', valueFrom: { secretKeyRef: { name: 'tailscale-auth', key: 'TS_AUTHKEY' } } },
+                  {
+                    name: 'TS_AUTHKEY',
+                    valueFrom: { secretKeyRef: { name: 'tailscale-auth', key: 'TS_AUTHKEY' } },
+                  },
                   { name: 'TS_HOSTNAME', value: hostname },
                   { name: 'TS_ROUTES', value: props.advertiseRoutes.join(',') },
                   { name: 'TS_USERSPACE', value: 'false' },
@@ -99,8 +112,16 @@ export class TailscaleRouter extends Construct {
                   capabilities: { drop: ['ALL'], add: ['NET_ADMIN', 'NET_RAW'] },
                   seccompProfile: { type: 'RuntimeDefault' },
                 },
-                livenessProbe: { exec: { command: ['tailscale', 'status', '--peers=false'] }, periodSeconds: 30, timeoutSeconds: 5 },
-                readinessProbe: { exec: { command: ['tailscale', 'status', '--peers=false'] }, periodSeconds: 10, timeoutSeconds: 5 },
+                livenessProbe: {
+                  exec: { command: ['tailscale', 'status', '--peers=false'] },
+                  periodSeconds: 30,
+                  timeoutSeconds: 5,
+                },
+                readinessProbe: {
+                  exec: { command: ['tailscale', 'status', '--peers=false'] },
+                  periodSeconds: 10,
+                  timeoutSeconds: 5,
+                },
                 volumeMounts: [
                   { name: 'tun', mountPath: '/dev/net/tun' },
                   { name: 'tmp', mountPath: '/tmp' },

@@ -1,7 +1,10 @@
 import type { Construct } from 'constructs';
 import { CatalogWorkload, type CatalogWorkloadProps } from './catalog-workload';
 
-export type WorkerProps = Omit<CatalogWorkloadProps, 'serviceType' | 'sessionAffinity' | 'serviceAnnotations'>;
+export type WorkerProps = Omit<
+  CatalogWorkloadProps,
+  'serviceType' | 'sessionAffinity' | 'serviceAnnotations'
+>;
 
 /** A queue worker of the catalog (kind `worker`); its port serves only health and metrics. */
 export class Worker extends CatalogWorkload {

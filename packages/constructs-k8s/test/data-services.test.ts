@@ -7,7 +7,18 @@ import { declareTopology } from '@hybrid/service-kit';
 import { testUrls, uniqueName } from '@hybrid/tools/test-env';
 import { connect } from 'amqplib';
 import { Client } from 'pg';
-import { ConstructValidationError, databasesOf, initScript, passwordVar, Postgres, PostgresBackup, RabbitMq, rabbitDefinitions, Redis, retryQueueName } from '../src';
+import {
+  ConstructValidationError,
+  databasesOf,
+  initScript,
+  passwordVar,
+  Postgres,
+  PostgresBackup,
+  RabbitMq,
+  rabbitDefinitions,
+  Redis,
+  retryQueueName,
+} from '../src';
 import { find, kinds, synth } from './helpers';
 
 const pgW = catalog.get('postgres');
@@ -27,32 +38,75 @@ describe('Postgres', () => {
   });
 
   it('is a StatefulSet with a volume claim, the init script and passwords by reference', () => {
-    const objs = synth((c) => new Postgres(c, 'Pg', { workload: pgW, namespace: 'data', databases: grants, storage: '20Gi', storageClass: 'gp3' }));
+    const objs = synth(
+      (c) =>
+        new Postgres(c, 'Pg', {
+          workload: pgW,
+          namespace: 'data',
+          databases: grants,
+          storage: '20Gi',
+          storageClass: 'gp3',
+        }),
+    );
     expect(kinds(objs)).toEqual(['ConfigMap', 'NetworkPolicy', 'Service', 'ServiceAccount', 'StatefulSet']);
     const sts = find(objs, 'StatefulSet');
-    expect(sts.spec.volumeClaimTemplates[0].spec).toEqual({ accessModes: ['ReadWriteOnce'], storageClassName: 'gp3', resources: { requests: { storage: '20Gi' } } });
+    expect(sts.spec.volumeClaimTemplates[0].spec).toEqual({
+      accessModes: ['ReadWriteOnce'],
+      storageClassName: 'gp3',
+      resources: { requests: { storage: '20Gi' } },
+    });
     const pod = sts.spec.template.spec;
     expect(pod.nodeSelector).toEqual({ [nodeRoleKey('storage')]: 'true' });
     expect(pod.securityContext.runAsUser).toBe(70);
-    const env = pod.containers[0].env as { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }[];
-    expect(env.find((e) => e.name === passwordVar('worker_ai'))?.valueFrom?.secretKeyRef).toEqual({ name: 'postgres-roles', key: 'worker_ai' });
+    const env = pod.containers[0].env as {
+      name: string;
+      value?: string;
+      valueFrom?: { secretKeyRef: { name: string; key: string } };
+    }[];
+    expect(env.find((e) => e.name === passwordVar('worker_ai'))?.valueFrom?.secretKeyRef).toEqual({
+      name: 'postgres-roles',
+      key: 'worker_ai',
+    });
     expect(env.filter((e) => /PASSWORD/.test(e.name)).every((e) => e.value === undefined)).toBe(true);
     expect(find(objs, 'ConfigMap').data['10-databases.sh']).toBe(initScript(grants));
     expect(find(objs, 'Service').spec.clusterIP).toBe('None');
   });
 
   it('rejects bad identifiers and an empty database list', () => {
-    expect(() => synth((c) => new Postgres(c, 'Pg', { workload: pgW, namespace: 'data', databases: [] }))).toThrow(/no databases/);
-    expect(() => synth((c) => new Postgres(c, 'Pg', { workload: pgW, namespace: 'data', databases: [{ database: 'Bad-Name', owner: 'x', users: [] }] }))).toThrow(
-      /"Bad-Name" is not a lowercase SQL identifier/,
-    );
-    expect(() => synth((c) => new Postgres(c, 'Pg', { workload: catalog.get('redis'), namespace: 'data', databases: grants }))).toThrow(ConstructValidationError);
-    expect(() => synth((c) => new Postgres(c, 'Pg', { workload: pgW, namespace: 'data', databases: grants, storage: 'lots' }))).toThrow(/storage "lots"/);
+    expect(() =>
+      synth((c) => new Postgres(c, 'Pg', { workload: pgW, namespace: 'data', databases: [] })),
+    ).toThrow(/no databases/);
+    expect(() =>
+      synth(
+        (c) =>
+          new Postgres(c, 'Pg', {
+            workload: pgW,
+            namespace: 'data',
+            databases: [{ database: 'Bad-Name', owner: 'x', users: [] }],
+          }),
+      ),
+    ).toThrow(/"Bad-Name" is not a lowercase SQL identifier/);
+    expect(() =>
+      synth(
+        (c) =>
+          new Postgres(c, 'Pg', { workload: catalog.get('redis'), namespace: 'data', databases: grants }),
+      ),
+    ).toThrow(ConstructValidationError);
+    expect(() =>
+      synth(
+        (c) =>
+          new Postgres(c, 'Pg', { workload: pgW, namespace: 'data', databases: grants, storage: 'lots' }),
+      ),
+    ).toThrow(/storage "lots"/);
   });
 
   it('the init script creates the databases and roles on a real server, idempotently', () => {
     const prefix = uniqueName('init');
-    const mine = grants.map((g) => ({ database: `${prefix}_${g.database}`, owner: `${prefix}_${g.owner}`, users: g.users.map((u) => `${prefix}_${u}`) }));
+    const mine = grants.map((g) => ({
+      database: `${prefix}_${g.database}`,
+      owner: `${prefix}_${g.owner}`,
+      users: g.users.map((u) => `${prefix}_${u}`),
+    }));
     const roles = [...new Set(mine.flatMap((g) => [g.owner, ...g.users]))];
     const dir = mkdtempSync(join(tmpdir(), 'pginit-'));
     const file = join(dir, 'init.sh');
@@ -80,10 +134,20 @@ describe('Postgres', () => {
           `SELECT datname, pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname LIKE $1 ORDER BY datname`,
           [`${prefix}%`],
         );
-        expect(dbs.rows).toEqual(mine.map((g) => ({ datname: g.database, owner: g.owner })).sort((a, b) => a.datname.localeCompare(b.datname)));
-        const member = await admin.query(`SELECT pg_has_role($1, $2, 'MEMBER') AS ok`, [`${prefix}_worker_ai`, `${prefix}_scan`]);
+        expect(dbs.rows).toEqual(
+          mine
+            .map((g) => ({ datname: g.database, owner: g.owner }))
+            .sort((a, b) => a.datname.localeCompare(b.datname)),
+        );
+        const member = await admin.query(`SELECT pg_has_role($1, $2, 'MEMBER') AS ok`, [
+          `${prefix}_worker_ai`,
+          `${prefix}_scan`,
+        ]);
         expect(member.rows[0].ok).toBe(true);
-        const notMember = await admin.query(`SELECT pg_has_role($1, $2, 'MEMBER') AS ok`, [`${prefix}_auth`, `${prefix}_scan`]);
+        const notMember = await admin.query(`SELECT pg_has_role($1, $2, 'MEMBER') AS ok`, [
+          `${prefix}_auth`,
+          `${prefix}_scan`,
+        ]);
         expect(notMember.rows[0].ok).toBe(false);
       } finally {
         await cleanup(admin);
@@ -91,7 +155,7 @@ describe('Postgres', () => {
         rmSync(dir, { recursive: true, force: true });
       }
     })();
-  });
+  }, 90_000);
 });
 
 describe('Redis', () => {
@@ -99,9 +163,22 @@ describe('Redis', () => {
     const w = catalog.get('redis');
     const objs = synth((c) => new Redis(c, 'R', { workload: w, namespace: 'data' }));
     const ctr = find(objs, 'StatefulSet').spec.template.spec.containers[0];
-    expect(ctr.args).toEqual(['--appendonly', 'yes', '--maxmemory', '192mb', '--maxmemory-policy', 'noeviction', '--requirepass', '$(REDIS_PASSWORD)']);
-    expect(ctr.env).toEqual([{ name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'redis-auth', key: 'password' } } }]);
-    expect(() => synth((c) => new Redis(c, 'R', { workload: catalog.get('rds'), namespace: 'data' }))).toThrow(/external/);
+    expect(ctr.args).toEqual([
+      '--appendonly',
+      'yes',
+      '--maxmemory',
+      '192mb',
+      '--maxmemory-policy',
+      'noeviction',
+      '--requirepass',
+      '$(REDIS_PASSWORD)',
+    ]);
+    expect(ctr.env).toEqual([
+      { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'redis-auth', key: 'password' } } },
+    ]);
+    expect(() =>
+      synth((c) => new Redis(c, 'R', { workload: catalog.get('rds'), namespace: 'data' })),
+    ).toThrow(/external/);
   });
 });
 
@@ -114,15 +191,41 @@ describe('RabbitMq', () => {
       expect(names).toContain(q.name);
       for (const d of q.retryDelaysMs) expect(names).toContain(retryQueueName(q.name, d));
     }
-    expect(defs.queues.find((q) => q.name === 'q.ai')!.arguments).toEqual({ 'x-dead-letter-exchange': 'x.dlx', 'x-dead-letter-routing-key': 'dead' });
-    expect(defs.queues.find((q) => q.name === 'q.ai.retry.5000')!.arguments).toEqual({ 'x-message-ttl': 5000, 'x-dead-letter-exchange': 'x.scan', 'x-dead-letter-routing-key': 'ai' });
-    expect(defs.bindings).toContainEqual({ source: 'x.dlx', vhost: '/', destination: 'q.dlq', destination_type: 'queue', routing_key: 'dead', arguments: {} });
+    expect(defs.queues.find((q) => q.name === 'q.ai')!.arguments).toEqual({
+      'x-dead-letter-exchange': 'x.dlx',
+      'x-dead-letter-routing-key': 'dead',
+    });
+    expect(defs.queues.find((q) => q.name === 'q.ai.retry.5000')!.arguments).toEqual({
+      'x-message-ttl': 5000,
+      'x-dead-letter-exchange': 'x.scan',
+      'x-dead-letter-routing-key': 'ai',
+    });
+    expect(defs.bindings).toContainEqual({
+      source: 'x.dlx',
+      vhost: '/',
+      destination: 'q.dlq',
+      destination_type: 'queue',
+      routing_key: 'dead',
+      arguments: {},
+    });
   });
 
   it('ships the definitions in its ConfigMap', () => {
-    const objs = synth((c) => new RabbitMq(c, 'Mq', { workload: catalog.get('rabbitmq'), namespace: 'data', topology: catalog }));
+    const objs = synth(
+      (c) =>
+        new RabbitMq(c, 'Mq', { workload: catalog.get('rabbitmq'), namespace: 'data', topology: catalog }),
+    );
     expect(JSON.parse(find(objs, 'ConfigMap').data['definitions.json'])).toEqual(defs);
-    expect(() => synth((c) => new RabbitMq(c, 'Mq', { workload: catalog.get('rabbitmq'), namespace: 'data', topology: { queues: [], exchanges: [] } }))).toThrow(/declares no queues/);
+    expect(() =>
+      synth(
+        (c) =>
+          new RabbitMq(c, 'Mq', {
+            workload: catalog.get('rabbitmq'),
+            namespace: 'data',
+            topology: { queues: [], exchanges: [] },
+          }),
+      ),
+    ).toThrow(/declares no queues/);
   });
 
   it('matches what the service kit declares at runtime (same names, same arguments) on a real broker', async () => {
@@ -138,8 +241,12 @@ describe('RabbitMq', () => {
         await ch.assertQueue(n(q.name), {
           durable: q.durable,
           ...(a['x-message-ttl'] !== undefined ? { messageTtl: a['x-message-ttl'] as number } : {}),
-          ...(a['x-dead-letter-exchange'] ? { deadLetterExchange: n(String(a['x-dead-letter-exchange'])) } : {}),
-          ...(a['x-dead-letter-routing-key'] ? { deadLetterRoutingKey: String(a['x-dead-letter-routing-key']) } : {}),
+          ...(a['x-dead-letter-exchange']
+            ? { deadLetterExchange: n(String(a['x-dead-letter-exchange'])) }
+            : {}),
+          ...(a['x-dead-letter-routing-key']
+            ? { deadLetterRoutingKey: String(a['x-dead-letter-routing-key']) }
+            : {}),
         });
       }
       for (const e of defs.exchanges) await ch.assertExchange(n(e.name), e.type, { durable: e.durable });
@@ -155,21 +262,43 @@ describe('RabbitMq', () => {
 describe('PostgresBackup', () => {
   it('dumps every catalog database and uploads to the bucket', () => {
     const objs = synth((c) => {
-      const pg = new Postgres(c, 'Pg', { workload: pgW, namespace: 'data', databases: databasesOf(catalog, 'postgres') });
-      new PostgresBackup(c, 'B', { postgres: pg, namespace: 'data', bucket: 'my-backups', postgresImage: 'postgres:16.10-alpine', partOf: 'waste-coach', nodeRole: 'storage' });
+      const pg = new Postgres(c, 'Pg', {
+        workload: pgW,
+        namespace: 'data',
+        databases: databasesOf(catalog, 'postgres'),
+      });
+      new PostgresBackup(c, 'B', {
+        postgres: pg,
+        namespace: 'data',
+        bucket: 'my-backups',
+        postgresImage: 'postgres:16.10-alpine',
+        partOf: 'waste-coach',
+        nodeRole: 'storage',
+      });
     });
     const cron = find(objs, 'CronJob', 'postgres-backup');
     expect(cron.spec).toMatchObject({ schedule: '17 3 * * *', concurrencyPolicy: 'Forbid' });
     const pod = cron.spec.jobTemplate.spec.template.spec;
-    for (const db of ['auth', 'character', 'info', 'location', 'my', 'scan']) expect(pod.initContainers[0].command[2]).toContain(`--file=/work/${db}.dump ${db}`);
+    for (const db of ['auth', 'character', 'info', 'location', 'my', 'scan'])
+      expect(pod.initContainers[0].command[2]).toContain(`--file=/work/${db}.dump ${db}`);
     expect(pod.containers[0].command[2]).toContain('s3://my-backups/postgres/');
     expect(pod.securityContext.runAsNonRoot).toBe(true);
   });
   it('rejects a bad bucket name', () => {
     expect(() =>
       synth((c) => {
-        const pg = new Postgres(c, 'Pg', { workload: pgW, namespace: 'data', databases: databasesOf(catalog, 'postgres') });
-        new PostgresBackup(c, 'B', { postgres: pg, namespace: 'data', bucket: 'Bad_Bucket', postgresImage: 'postgres:16', partOf: 'x' });
+        const pg = new Postgres(c, 'Pg', {
+          workload: pgW,
+          namespace: 'data',
+          databases: databasesOf(catalog, 'postgres'),
+        });
+        new PostgresBackup(c, 'B', {
+          postgres: pg,
+          namespace: 'data',
+          bucket: 'Bad_Bucket',
+          postgresImage: 'postgres:16',
+          partOf: 'x',
+        });
       }),
     ).toThrow(/"Bad_Bucket" is not a valid S3 bucket name/);
   });

@@ -6,7 +6,12 @@ export const dropAllCapabilities: Rule<UnitContext> = {
   id: 'K8S-POD-003',
   meaning: 'Containers drop ALL capabilities and add none but NET_BIND_SERVICE.',
   reason: 'Capabilities such as NET_ADMIN or SYS_ADMIN give a container power over the node.',
-  mirrors: ['PSS restricted: Capabilities', 'Polaris dangerousCapabilities', 'Polaris insecureCapabilities', 'kube-linter drop-net-raw-capability'],
+  mirrors: [
+    'PSS restricted: Capabilities',
+    'Polaris dangerousCapabilities',
+    'Polaris insecureCapabilities',
+    'kube-linter drop-net-raw-capability',
+  ],
   appliesTo: [...POD_TYPES],
   check(r) {
     const t = podTemplate(r.body);

@@ -10,9 +10,18 @@ export const hpaTargetExists: Rule<UnitContext> = {
   appliesTo: ['autoscaling/v2/HorizontalPodAutoscaler'],
   check(r, ctx) {
     const { namespace } = metaOf(r);
-    const ref = ((r.body.spec ?? {}) as { scaleTargetRef?: { apiVersion?: string; kind?: string; name?: string } }).scaleTargetRef;
+    const ref = (
+      (r.body.spec ?? {}) as { scaleTargetRef?: { apiVersion?: string; kind?: string; name?: string } }
+    ).scaleTargetRef;
     if (!ref) return nonCompliant('no scaleTargetRef');
-    const found = ctx.resources.some((x) => x.type === `${ref.apiVersion}/${ref.kind}` && metaOf(x).namespace === namespace && metaOf(x).name === ref.name);
-    return found ? compliant : nonCompliant(`target ${ref.kind}/${ref.name} does not exist in namespace "${namespace}"`);
+    const found = ctx.resources.some(
+      (x) =>
+        x.type === `${ref.apiVersion}/${ref.kind}` &&
+        metaOf(x).namespace === namespace &&
+        metaOf(x).name === ref.name,
+    );
+    return found
+      ? compliant
+      : nonCompliant(`target ${ref.kind}/${ref.name} does not exist in namespace "${namespace}"`);
   },
 };

@@ -14,12 +14,19 @@ export const imagePinned: Rule<UnitContext> = {
   id: 'K8S-IMG-001',
   meaning: 'Images are pinned by a version tag or a sha256 digest, never latest or untagged.',
   reason: 'A moving tag deploys code nobody reviewed and makes rollbacks guesswork.',
-  mirrors: ['kube-score container-image-tag', 'Polaris tagNotSpecified', 'kube-linter latest-tag', 'checkov CKV_K8S_14'],
+  mirrors: [
+    'kube-score container-image-tag',
+    'Polaris tagNotSpecified',
+    'kube-linter latest-tag',
+    'checkov CKV_K8S_14',
+  ],
   appliesTo: [...POD_TYPES],
   check(r) {
     const t = podTemplate(r.body);
     if (!t) return notApplicable;
-    const p = perContainer(t.spec, (c) => (c.image && pinned(c.image) ? undefined : `image "${c.image ?? ''}" is not pinned`));
+    const p = perContainer(t.spec, (c) =>
+      c.image && pinned(c.image) ? undefined : `image "${c.image ?? ''}" is not pinned`,
+    );
     return p ? nonCompliant(p) : compliant;
   },
 };

@@ -14,19 +14,31 @@ export const ingressBackendsExist: Rule<UnitContext> = {
   appliesTo: ['networking.k8s.io/v1/Ingress'],
   check(r, ctx) {
     const { namespace } = metaOf(r);
-    const spec = (r.body.spec ?? {}) as { defaultBackend?: Backend; rules?: { http?: { paths?: { backend: Backend }[] } }[] };
-    const backends = [...(spec.defaultBackend ? [spec.defaultBackend] : []), ...(spec.rules ?? []).flatMap((x) => (x.http?.paths ?? []).map((p) => p.backend))];
+    const spec = (r.body.spec ?? {}) as {
+      defaultBackend?: Backend;
+      rules?: { http?: { paths?: { backend: Backend }[] } }[];
+    };
+    const backends = [
+      ...(spec.defaultBackend ? [spec.defaultBackend] : []),
+      ...(spec.rules ?? []).flatMap((x) => (x.http?.paths ?? []).map((p) => p.backend)),
+    ];
     const problems: string[] = [];
     for (const b of backends) {
       if (!b.service) continue;
-      const svc = ctx.resources.find((x) => x.type === 'v1/Service' && metaOf(x).namespace === namespace && metaOf(x).name === b.service!.name);
+      const svc = ctx.resources.find(
+        (x) =>
+          x.type === 'v1/Service' && metaOf(x).namespace === namespace && metaOf(x).name === b.service!.name,
+      );
       if (!svc) {
         problems.push(`Service "${b.service.name}" does not exist in namespace "${namespace}"`);
         continue;
       }
-      const ports = ((svc.body.spec as { ports?: { port?: number; name?: string }[] }).ports ?? []);
+      const ports = (svc.body.spec as { ports?: { port?: number; name?: string }[] }).ports ?? [];
       const want = b.service.port;
-      if (want && !ports.some((p) => (want.number !== undefined ? p.port === want.number : p.name === want.name))) {
+      if (
+        want &&
+        !ports.some((p) => (want.number !== undefined ? p.port === want.number : p.name === want.name))
+      ) {
         problems.push(`Service "${b.service.name}" has no port ${want.number ?? want.name}`);
       }
     }

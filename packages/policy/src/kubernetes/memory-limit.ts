@@ -6,7 +6,11 @@ export const memoryLimit: Rule<UnitContext> = {
   id: 'K8S-RES-002',
   meaning: 'Containers have a memory limit.',
   reason: 'A leaking container without a limit takes the node (and its neighbours) down.',
-  mirrors: ['kube-score container-resources', 'Polaris memoryLimitsMissing', 'kube-linter unset-memory-requirements'],
+  mirrors: [
+    'kube-score container-resources',
+    'Polaris memoryLimitsMissing',
+    'kube-linter unset-memory-requirements',
+  ],
   appliesTo: [...POD_TYPES],
   check(r) {
     const t = podTemplate(r.body);

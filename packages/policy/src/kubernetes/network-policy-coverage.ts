@@ -14,9 +14,13 @@ export const networkPolicyCoverage: Rule<UnitContext> = {
     const { namespace } = metaOf(r);
     const covered = ctx.resources.some((x) => {
       if (x.type !== 'networking.k8s.io/v1/NetworkPolicy' || metaOf(x).namespace !== namespace) return false;
-      const sel = (x.body.spec as { podSelector?: { matchLabels?: Record<string, string> } } | undefined)?.podSelector ?? {};
+      const sel =
+        (x.body.spec as { podSelector?: { matchLabels?: Record<string, string> } } | undefined)
+          ?.podSelector ?? {};
       return selects(sel, t.labels);
     });
-    return covered ? compliant : nonCompliant(`no NetworkPolicy in namespace "${namespace ?? 'default'}" selects its pods`);
+    return covered
+      ? compliant
+      : nonCompliant(`no NetworkPolicy in namespace "${namespace ?? 'default'}" selects its pods`);
   },
 };

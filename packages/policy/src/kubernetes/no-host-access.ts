@@ -6,7 +6,15 @@ export const noHostAccess: Rule<UnitContext> = {
   id: 'K8S-POD-006',
   meaning: 'Pods use no host namespaces, no hostPath volumes and no privileged containers.',
   reason: 'Host network, PID, IPC, paths and privileged mode all break the container boundary.',
-  mirrors: ['PSS baseline: Host Namespaces', 'PSS baseline: HostPath Volumes', 'PSS baseline: Privileged Containers', 'Polaris hostNetworkSet', 'Polaris hostPIDSet', 'kube-linter host-network', 'kube-linter privileged-container'],
+  mirrors: [
+    'PSS baseline: Host Namespaces',
+    'PSS baseline: HostPath Volumes',
+    'PSS baseline: Privileged Containers',
+    'Polaris hostNetworkSet',
+    'Polaris hostPIDSet',
+    'kube-linter host-network',
+    'kube-linter privileged-container',
+  ],
   appliesTo: [...POD_TYPES],
   check(r) {
     const t = podTemplate(r.body);
@@ -17,7 +25,8 @@ export const noHostAccess: Rule<UnitContext> = {
     if (s.hostPID) problems.push('hostPID');
     if (s.hostIPC) problems.push('hostIPC');
     for (const v of s.volumes ?? []) if (v.hostPath) problems.push(`hostPath volume "${v.name}"`);
-    for (const { c } of containers(s)) if (c.securityContext?.privileged) problems.push(`privileged container "${c.name ?? '?'}"`);
+    for (const { c } of containers(s))
+      if (c.securityContext?.privileged) problems.push(`privileged container "${c.name ?? '?'}"`);
     return problems.length ? nonCompliant(`uses ${problems.join(', ')}`) : compliant;
   },
 };

@@ -6,7 +6,13 @@ export const probes: Rule<UnitContext> = {
   id: 'K8S-PRB-001',
   meaning: 'Long-running containers have liveness and readiness probes.',
   reason: 'Without readiness, traffic reaches pods that cannot serve; without liveness, hung pods stay.',
-  mirrors: ['kube-score pod-probes', 'Polaris livenessProbeMissing', 'Polaris readinessProbeMissing', 'kube-linter no-liveness-probe', 'kube-linter no-readiness-probe'],
+  mirrors: [
+    'kube-score pod-probes',
+    'Polaris livenessProbeMissing',
+    'Polaris readinessProbeMissing',
+    'kube-linter no-liveness-probe',
+    'kube-linter no-readiness-probe',
+  ],
   appliesTo: [...SERVING_TYPES],
   check(r) {
     const t = podTemplate(r.body);

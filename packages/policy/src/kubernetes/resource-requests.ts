@@ -6,7 +6,12 @@ export const resourceRequests: Rule<UnitContext> = {
   id: 'K8S-RES-001',
   meaning: 'Containers request CPU and memory.',
   reason: 'The scheduler places pods by their requests; without them nodes are overcommitted.',
-  mirrors: ['kube-score container-resources', 'Polaris cpuRequestsMissing', 'Polaris memoryRequestsMissing', 'kube-linter unset-cpu-requirements'],
+  mirrors: [
+    'kube-score container-resources',
+    'Polaris cpuRequestsMissing',
+    'Polaris memoryRequestsMissing',
+    'kube-linter unset-cpu-requirements',
+  ],
   appliesTo: [...POD_TYPES],
   check(r) {
     const t = podTemplate(r.body);

@@ -8,7 +8,9 @@ export const rollingUpdateZeroUnavailable: Rule<UnitContext> = {
   mirrors: ['kube-score deployment-strategy', 'Polaris (deployment rolling update)'],
   appliesTo: ['apps/v1/Deployment'],
   check(r) {
-    const s = (r.body.spec ?? {}) as { strategy?: { type?: string; rollingUpdate?: { maxUnavailable?: number | string } } };
+    const s = (r.body.spec ?? {}) as {
+      strategy?: { type?: string; rollingUpdate?: { maxUnavailable?: number | string } };
+    };
     if (s.strategy?.type === 'Recreate') return notApplicable;
     const mu = s.strategy?.rollingUpdate?.maxUnavailable;
     return mu === 0 || mu === '0%' ? compliant : nonCompliant(`maxUnavailable is ${mu ?? 'unset (25%)'}`);

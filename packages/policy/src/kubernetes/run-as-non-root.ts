@@ -6,7 +6,12 @@ export const runAsNonRoot: Rule<UnitContext> = {
   id: 'K8S-POD-001',
   meaning: 'Containers run as non-root: runAsNonRoot is true and the UID is not 0.',
   reason: 'A root process that escapes its container is root on the node.',
-  mirrors: ['PSS restricted: Running as Non-root', 'kube-score container-security-context-user-group-id', 'Polaris runAsRootAllowed', 'kube-linter run-as-non-root'],
+  mirrors: [
+    'PSS restricted: Running as Non-root',
+    'kube-score container-security-context-user-group-id',
+    'Polaris runAsRootAllowed',
+    'kube-linter run-as-non-root',
+  ],
   appliesTo: [...POD_TYPES],
   check(r) {
     const t = podTemplate(r.body);

@@ -1,5 +1,6 @@
 import { kubernetesResource, type PolicyResource, type UnitContext } from '../../src';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- fixtures are untyped manifests
 type Obj = Record<string, any>;
 
 const labels = { 'app.kubernetes.io/name': 'api' };
@@ -19,7 +20,11 @@ export function goodDeployment(): Obj {
         spec: {
           serviceAccountName: 'api',
           automountServiceAccountToken: false,
-          securityContext: { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: 'RuntimeDefault' } },
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: 10001,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
           containers: [
             {
               name: 'api',
@@ -27,10 +32,17 @@ export function goodDeployment(): Obj {
               ports: [{ name: 'http', containerPort: 8000 }],
               env: [
                 { name: 'LOG_LEVEL', value: 'info' },
-                { name: 'DATABASE_URL', valueFrom: { secretKeyRef: { name: 'api-secrets', key: 'DATABASE_URL' } } },
+                {
+                  name: 'DATABASE_URL',
+                  valueFrom: { secretKeyRef: { name: 'api-secrets', key: 'DATABASE_URL' } },
+                },
               ],
               resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } },
-              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ['ALL'] },
+              },
               livenessProbe: { httpGet: { path: '/health', port: 'http' } },
               readinessProbe: { httpGet: { path: '/ready', port: 'http' } },
             },
@@ -44,21 +56,59 @@ export function goodDeployment(): Obj {
 /** The rest of a healthy namespace around the Deployment. */
 export function neighbours(): Obj[] {
   return [
-    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'api', namespace: 'apps' }, automountServiceAccountToken: false },
-    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'api', namespace: 'apps' }, spec: { selector: labels, ports: [{ name: 'http', port: 8000, targetPort: 'http' }] } },
-    { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'api', namespace: 'apps' }, spec: { maxUnavailable: 1, selector: { matchLabels: labels } } },
-    { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'default-deny', namespace: 'apps' }, spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] } },
+    {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: 'api', namespace: 'apps' },
+      automountServiceAccountToken: false,
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'api', namespace: 'apps' },
+      spec: { selector: labels, ports: [{ name: 'http', port: 8000, targetPort: 'http' }] },
+    },
+    {
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name: 'api', namespace: 'apps' },
+      spec: { maxUnavailable: 1, selector: { matchLabels: labels } },
+    },
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'default-deny', namespace: 'apps' },
+      spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+    },
     {
       apiVersion: 'autoscaling/v2',
       kind: 'HorizontalPodAutoscaler',
       metadata: { name: 'api', namespace: 'apps' },
-      spec: { minReplicas: 2, maxReplicas: 4, scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'api' } },
+      spec: {
+        minReplicas: 2,
+        maxReplicas: 4,
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'api' },
+      },
     },
     {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'Ingress',
       metadata: { name: 'api', namespace: 'apps' },
-      spec: { rules: [{ http: { paths: [{ path: '/api', pathType: 'Prefix', backend: { service: { name: 'api', port: { number: 8000 } } } }] } }] },
+      spec: {
+        rules: [
+          {
+            http: {
+              paths: [
+                {
+                  path: '/api',
+                  pathType: 'Prefix',
+                  backend: { service: { name: 'api', port: { number: 8000 } } },
+                },
+              ],
+            },
+          },
+        ],
+      },
     },
   ];
 }
