@@ -197,6 +197,8 @@ export abstract class CatalogWorkload extends Construct {
           },
         ],
         ...(props.sessionAffinity ? { sessionAffinity: 'ClientIP' } : {}),
+        // Keep the client's address (affinity and logs need it) instead of the node's.
+        ...(props.serviceType === 'LoadBalancer' ? { externalTrafficPolicy: 'Local' } : {}),
       },
     });
 

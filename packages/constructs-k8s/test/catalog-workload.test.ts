@@ -131,7 +131,11 @@ describe('SocketService and Worker', () => {
         }),
     );
     const svc = find(objs, 'Service');
-    expect(svc.spec).toMatchObject({ type: 'LoadBalancer', sessionAffinity: 'ClientIP' });
+    expect(svc.spec).toMatchObject({
+      type: 'LoadBalancer',
+      sessionAffinity: 'ClientIP',
+      externalTrafficPolicy: 'Local',
+    });
     expect(svc.metadata.annotations).toEqual({ 'metallb.io/address-pool': 'lan' });
     expect(find(objs, 'Deployment').spec.template.spec.nodeSelector).toBeUndefined();
     // No secret store: no ExternalSecret, secrets still by reference.

@@ -5,6 +5,7 @@ import {
   alerts,
   AppProject,
   argoCdValues,
+  AwsSecretStore,
   budgetBar,
   CapacityError,
   charts,
@@ -273,6 +274,21 @@ describe('monitoring', () => {
           }),
       ),
     ).toThrow(/declared twice/);
+  });
+});
+
+describe('AwsSecretStore', () => {
+  it('a ClusterSecretStore over Secrets Manager in the region', () => {
+    const [store] = synth(
+      (c) => new AwsSecretStore(c, 'S', 'aws-secrets-manager', { region: 'ap-northeast-2' }),
+    );
+    expect(store!.kind).toBe('ClusterSecretStore');
+    expect(store!.spec).toEqual({
+      provider: { aws: { service: 'SecretsManager', region: 'ap-northeast-2' } },
+    });
+    expect(() => synth((c) => new AwsSecretStore(c, 'S', 's', { region: 'Seoul' }))).toThrow(
+      /"Seoul" is not an AWS region/,
+    );
   });
 });
 
