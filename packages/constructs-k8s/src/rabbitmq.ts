@@ -2,7 +2,11 @@ import type { Catalog } from '@hybrid/catalog';
 import { Construct } from 'constructs';
 import { checkDataProps, DataStatefulSet, type DataServiceProps } from './data-service';
 import { k8s } from './k8s';
-import { labelsOf } from './labels';
+import { labelsOf, selectorLabels, workloadLabels } from './labels';
+import { AllowPolicy } from './network-policy';
+import { restrictedContainer, restrictedPod, writableDirs } from './security';
+
+const MANAGEMENT_PORT = 15672;
 
 /** Name of the retry queue for a queue and one delay step (the service kit uses the same). */
 export const retryQueueName = (queue: string, delayMs: number): string => `${queue}.retry.${delayMs}`;
@@ -90,9 +94,15 @@ export function rabbitDefinitions(c: Pick<Catalog, 'queues' | 'exchanges'>, vhos
 
 export interface RabbitMqProps extends DataServiceProps {
   readonly topology: Pick<Catalog, 'queues' | 'exchanges'>;
+  /** Image of the job that imports the definitions. @default 'curlimages/curl:8.15.0' */
+  readonly curlImage?: string;
 }
 
-/** RabbitMQ as a StatefulSet that loads the catalog's queue definitions at boot. */
+/**
+ * RabbitMQ as a StatefulSet, with the catalog's queue definitions imported after every ArgoCD sync
+ * by a hook Job through the management API. (Importing at boot would skip creating the admin user
+ * from RABBITMQ_DEFAULT_USER; the API import is additive and idempotent.)
+ */
 export class RabbitMq extends Construct {
   readonly name: string;
   readonly definitions: RabbitDefinitions;
@@ -113,9 +123,6 @@ export class RabbitMq extends Construct {
       metadata: { name: `${w.name}-config`, namespace: props.namespace, labels: labelsOf(w) },
       data: {
         'rabbitmq.conf': [
-          'definitions.import_backend = local_filesystem',
-          'definitions.local.path = /etc/rabbitmq/extra/definitions.json',
-          'definitions.skip_if_unchanged = true',
           'loopback_users.guest = true',
           'vm_memory_high_watermark.relative = 0.6',
           'prometheus.return_per_object_metrics = true',
@@ -125,14 +132,23 @@ export class RabbitMq extends Construct {
         'definitions.json': `${JSON.stringify(this.definitions, null, 2)}\n`,
       },
     });
-    new DataStatefulSet(this, 'Resource', props, image, {
+    const jobName = `${w.name}-definitions`;
+    const jobLabels = workloadLabels(jobName, w.product, 'job');
+    const withJob: RabbitMqProps = {
+      ...props,
+      allowFrom: [
+        ...(props.allowFrom ?? []),
+        { peers: [{ podLabels: selectorLabels(jobName) }], ports: [MANAGEMENT_PORT] },
+      ],
+    };
+    new DataStatefulSet(this, 'Resource', withJob, image, {
       engine: 'rabbitmq',
       uid: 100,
       dataPath: '/var/lib/rabbitmq',
       writablePaths: ['/tmp'],
       env: [
         { name: 'RABBITMQ_CONFIG_FILES', value: '/etc/rabbitmq/conf.d' },
-        { name: 'RABBITMQ_ENABLED_PLUGINS_FILE', value: '/etc/rabbitmq/extra/enabled_plugins' },
+        { name: 'RABBITMQ_ENABLED_PLUGINS_FILE', value: '/etc/rabbitmq/plugins/enabled_plugins' },
         {
           name: 'RABBITMQ_DEFAULT_USER',
           valueFrom: { secretKeyRef: { name: `${w.name}-auth`, key: 'username' } },
@@ -144,7 +160,7 @@ export class RabbitMq extends Construct {
       ],
       configMounts: [
         { name: 'config', mountPath: '/etc/rabbitmq/conf.d', readOnly: true },
-        { name: 'extra', mountPath: '/etc/rabbitmq/extra', readOnly: true },
+        { name: 'plugins', mountPath: '/etc/rabbitmq/plugins', readOnly: true },
       ],
       configVolumes: [
         {
@@ -155,13 +171,10 @@ export class RabbitMq extends Construct {
           },
         },
         {
-          name: 'extra',
+          name: 'plugins',
           configMap: {
             name: `${w.name}-config`,
-            items: [
-              { key: 'enabled_plugins', path: 'enabled_plugins' },
-              { key: 'definitions.json', path: 'definitions.json' },
-            ],
+            items: [{ key: 'enabled_plugins', path: 'enabled_plugins' }],
           },
         },
       ],
@@ -170,9 +183,92 @@ export class RabbitMq extends Construct {
         timeoutSeconds: 10,
       },
       extraPorts: [
-        { name: 'management', port: 15672 },
+        { name: 'management', port: MANAGEMENT_PORT },
         { name: 'metrics', port: 15692 },
       ],
+    });
+
+    const api = `http://${w.name}:${MANAGEMENT_PORT}/api`;
+    const scratch = writableDirs(['/tmp']);
+    new k8s.KubeServiceAccount(this, 'DefinitionsServiceAccount', {
+      metadata: { name: jobName, namespace: props.namespace, labels: jobLabels },
+      automountServiceAccountToken: false,
+    });
+    new k8s.KubeJob(this, 'Definitions', {
+      metadata: {
+        name: jobName,
+        namespace: props.namespace,
+        labels: jobLabels,
+        annotations: {
+          'argocd.argoproj.io/hook': 'PostSync',
+          'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+        },
+      },
+      spec: {
+        backoffLimit: 6,
+        activeDeadlineSeconds: 900,
+        template: {
+          metadata: { labels: jobLabels },
+          spec: {
+            restartPolicy: 'OnFailure',
+            serviceAccountName: jobName,
+            automountServiceAccountToken: false,
+            securityContext: restrictedPod(100),
+            containers: [
+              {
+                name: 'import',
+                image: props.curlImage ?? 'curlimages/curl:8.15.0',
+                imagePullPolicy: 'IfNotPresent',
+                command: [
+                  'sh',
+                  '-c',
+                  [
+                    'set -eu',
+                    `until curl -fsS -o /dev/null -u "$RABBITMQ_USER:$RABBITMQ_PASS" ${api}/overview; do sleep 5; done`,
+                    `curl -fsS -u "$RABBITMQ_USER:$RABBITMQ_PASS" -H 'content-type: application/json' -X POST --data @/definitions/definitions.json ${api}/definitions`,
+                  ].join('\n'),
+                ],
+                env: [
+                  {
+                    name: 'RABBITMQ_USER',
+                    valueFrom: { secretKeyRef: { name: `${w.name}-auth`, key: 'username' } },
+                  },
+                  {
+                    name: 'RABBITMQ_PASS',
+                    valueFrom: { secretKeyRef: { name: `${w.name}-auth`, key: 'password' } },
+                  },
+                ],
+                resources: {
+                  requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('32Mi') },
+                  limits: { memory: k8s.Quantity.fromString('64Mi') },
+                },
+                securityContext: restrictedContainer(),
+                volumeMounts: [
+                  { name: 'definitions', mountPath: '/definitions', readOnly: true },
+                  ...scratch.mounts,
+                ],
+              },
+            ],
+            volumes: [
+              {
+                name: 'definitions',
+                configMap: {
+                  name: `${w.name}-config`,
+                  items: [{ key: 'definitions.json', path: 'definitions.json' }],
+                },
+              },
+              ...scratch.volumes,
+            ],
+          },
+        },
+      },
+    });
+    new AllowPolicy(this, 'DefinitionsNetworkPolicy', jobName, {
+      namespace: props.namespace,
+      podLabels: selectorLabels(jobName),
+      labels: jobLabels,
+      ingress: [],
+      egress: [{ peers: [{ podLabels: selectorLabels(w.name) }], ports: [MANAGEMENT_PORT] }],
     });
   }
 }

@@ -216,6 +216,23 @@ describe('RabbitMq', () => {
         new RabbitMq(c, 'Mq', { workload: catalog.get('rabbitmq'), namespace: 'data', topology: catalog }),
     );
     expect(JSON.parse(find(objs, 'ConfigMap').data['definitions.json'])).toEqual(defs);
+    // Imported through the management API after each sync (boot-time import would skip the admin user).
+    expect(find(objs, 'ConfigMap').data['rabbitmq.conf']).not.toContain('definitions');
+    const job = find(objs, 'Job', 'rabbitmq-definitions');
+    expect(job.metadata.annotations).toEqual({
+      'argocd.argoproj.io/hook': 'PostSync',
+      'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+    });
+    const ctr = job.spec.template.spec.containers[0];
+    expect(ctr.command[2]).toContain(
+      '--data @/definitions/definitions.json http://rabbitmq:15672/api/definitions',
+    );
+    expect(ctr.env.every((e: { value?: string }) => e.value === undefined)).toBe(true);
+    const broker = find(objs, 'NetworkPolicy', 'rabbitmq');
+    expect(broker.spec.ingress).toContainEqual({
+      from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'rabbitmq-definitions' } } }],
+      ports: [{ protocol: 'TCP', port: 15672 }],
+    });
     expect(() =>
       synth(
         (c) =>
