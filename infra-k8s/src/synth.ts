@@ -59,12 +59,18 @@ export async function synthCluster(build: ClusterBuild): Promise<ClusterOutput> 
   const usage: Usage[] = [
     ...manifestUsage(objects, build.roleKeyPrefix, build.poolOfRole),
     ...build.addons.flatMap(({ addon, pool }) =>
-      addon.components.map((c) => ({
-        who: `${addon.namespace}/${addon.releaseName}:${c.path}`,
-        pool,
-        replicas: c.replicas,
-        limitBytes: c.limitBytes,
-      })),
+      addon.components.flatMap((c) => {
+        const who = `${addon.namespace}/${addon.releaseName}:${c.path}`;
+        // A DaemonSet runs on every node of every pool; the rest runs in the add-ons' pool.
+        if (c.perNode)
+          return build.pools.map((p) => ({
+            who,
+            pool: p.name,
+            replicas: p.nodes ?? 1,
+            limitBytes: c.limitBytes,
+          }));
+        return [{ who, pool, replicas: c.replicas, limitBytes: c.limitBytes }];
+      }),
     ),
   ];
   const budgets = checkCapacity(build.name, build.pools, usage);

@@ -344,6 +344,7 @@ export function buildKubeadm(cfg: SynthConfig): ClusterBuild {
       project: 'kubeadm',
       namespace: 'kube-system',
       values: ebsCsiValues({ region: c.region, role: infra }),
+      perNode: ['node'],
       wave: 0,
     }),
     new HelmAddon(argocd, 'Monitoring', 'kube-prometheus-stack', {
@@ -351,6 +352,7 @@ export function buildKubeadm(cfg: SynthConfig): ClusterBuild {
       project: 'kubeadm',
       namespace: 'monitoring',
       values: kubePrometheusStackValues({ domain: c.domain, small: false, role: infra }),
+      perNode: ['prometheus-node-exporter'],
       wave: 1,
     }),
   ];
@@ -360,6 +362,7 @@ export function buildKubeadm(cfg: SynthConfig): ClusterBuild {
     name: p.name,
     role: p.role,
     allocatableBytes: p.count * (instanceShapes[p.instanceType]!.memoryMiB - c.nodeReserveMiB) * MiB,
+    nodes: p.count,
   }));
   const untainted = topology.pools.find((p) => !p.tainted)?.name ?? 'api';
   return {

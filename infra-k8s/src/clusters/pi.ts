@@ -167,6 +167,7 @@ export function buildPi(cfg: SynthConfig): ClusterBuild {
       project: 'pi',
       namespace: 'metallb-system',
       values: metalLbValues(),
+      perNode: ['speaker'],
       wave: 0,
     }),
     new HelmAddon(argocd, 'Monitoring', 'kube-prometheus-stack', {
@@ -174,6 +175,7 @@ export function buildPi(cfg: SynthConfig): ClusterBuild {
       project: 'pi',
       namespace: 'monitoring',
       values: kubePrometheusStackValues({ domain: c.domain, small: true }),
+      perNode: ['prometheus-node-exporter'],
       wave: 1,
     }),
   ];
@@ -182,7 +184,14 @@ export function buildPi(cfg: SynthConfig): ClusterBuild {
     name: 'pi',
     app,
     folders,
-    pools: [{ name: 'pi', role: undefined, allocatableBytes: (c.nodeMemoryMiB - c.systemReserveMiB) * MiB }],
+    pools: [
+      {
+        name: 'pi',
+        role: undefined,
+        allocatableBytes: (c.nodeMemoryMiB - c.systemReserveMiB) * MiB,
+        nodes: 1,
+      },
+    ],
     addons: addons.map((addon) => ({ addon: addon as HelmAddon<object>, pool: 'pi' })),
     roleKeyPrefix: 'node-role.hybrid.dev/',
     poolOfRole: () => 'pi',

@@ -6,6 +6,8 @@ export interface Pool {
   /** Matches pods by the node role they select; `undefined` takes pods without a node selector. */
   readonly role: string | undefined;
   readonly allocatableBytes: number;
+  /** Nodes in the pool (per-node components count once per node). @default 1 */
+  readonly nodes?: number;
 }
 
 /** Someone's memory on a pool. */

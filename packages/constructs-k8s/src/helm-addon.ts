@@ -26,6 +26,8 @@ export interface HelmAddonProps<V extends object> {
   readonly values: V;
   /** @default none */
   readonly wave?: number;
+  /** Value paths of components that run on every node (DaemonSets), e.g. `prometheus-node-exporter`. @default none */
+  readonly perNode?: readonly string[];
 }
 
 /** One component's memory as found in the Helm values. */
@@ -33,6 +35,8 @@ export interface ComponentMemory {
   readonly path: string;
   readonly replicas: number;
   readonly limitBytes: number;
+  /** Runs once on every node (a DaemonSet) rather than `replicas` times in one pool. */
+  readonly perNode?: boolean;
 }
 
 /**
@@ -71,7 +75,14 @@ export class HelmAddon<V extends object> extends Construct {
     }
     if (!/^(https|oci):\/\//.test(props.chart.repoUrl))
       problems.add(`HelmAddon "${name}": repository "${props.chart.repoUrl}" must be https:// or oci://`);
-    const components = valuesMemory(props.values);
+    const perNode = new Set(props.perNode ?? []);
+    const components = valuesMemory(props.values).map((c) =>
+      perNode.has(c.path) ? { ...c, perNode: true } : c,
+    );
+    for (const p of perNode) {
+      if (!components.some((c) => c.path === p))
+        problems.add(`HelmAddon "${name}": perNode path "${p}" has no resources.limits.memory in the values`);
+    }
     if (!components.length)
       problems.add(
         `HelmAddon "${name}": the values declare no memory limits: set resources.limits.memory for every component`,
@@ -105,8 +116,8 @@ export class HelmAddon<V extends object> extends Construct {
     });
   }
 
-  /** Total memory limit of the add-on's pods. */
-  get memoryLimitBytes(): number {
-    return this.components.reduce((s, c) => s + c.limitBytes * c.replicas, 0);
+  /** Total memory limit of the add-on's pods on `nodes` nodes. */
+  memoryLimitBytes(nodes = 1): number {
+    return this.components.reduce((s, c) => s + c.limitBytes * (c.perNode ? nodes : c.replicas), 0);
   }
 }

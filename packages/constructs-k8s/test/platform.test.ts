@@ -199,7 +199,7 @@ describe('HelmAddon', () => {
     expect(app.spec.syncPolicy.syncOptions).toContain('CreateNamespace=true');
     expect(values.controller.nodeSelector).toEqual({ [nodeRoleKey('infra')]: 'true' });
     // controller 512 + repo 256 + server 128 + redis 64 + appset 96; dex and notifications are off.
-    expect(addon!.memoryLimitBytes).toBe((512 + 256 + 128 + 64 + 96) * MiB);
+    expect(addon!.memoryLimitBytes()).toBe((512 + 256 + 128 + 64 + 96) * MiB);
   });
   it('counts replicas and skips disabled components', () => {
     expect(
@@ -218,6 +218,32 @@ describe('HelmAddon', () => {
       ]),
     );
   });
+  it('counts DaemonSet components once per node', () => {
+    let addon: HelmAddon<object> | undefined;
+    synth((c) => {
+      addon = new HelmAddon(c, 'A', 'mon', {
+        chart: charts.kubePrometheusStack,
+        project: 'p',
+        namespace: 'monitoring',
+        values: kubePrometheusStackValues({ domain: 'd', small: true }),
+        perNode: ['prometheus-node-exporter'],
+      });
+    });
+    expect(addon!.memoryLimitBytes(10) - addon!.memoryLimitBytes(1)).toBe(9 * 32 * MiB);
+    expect(() =>
+      synth(
+        (c) =>
+          new HelmAddon(c, 'A', 'x', {
+            chart: charts.metallb,
+            project: 'p',
+            namespace: 'n',
+            values: { a: { resources: { limits: { memory: '1Mi' } } } },
+            perNode: ['speaker'],
+          }),
+      ),
+    ).toThrow(/perNode path "speaker" has no resources.limits.memory/);
+  });
+
   it('rejects ranges, plain http and values without memory limits', () => {
     expect(() =>
       synth(
