@@ -167,10 +167,6 @@ export function buildKubeadm(cfg: SynthConfig): ClusterBuild {
         peers: [{ namespace: APPS_NS, podLabels: { 'app.kubernetes.io/name': 'cleanup-uploads' } }],
         ports: [15672],
       },
-      {
-        peers: [{ namespace: 'monitoring', podLabels: { 'app.kubernetes.io/name': 'prometheus' } }],
-        ports: [15692],
-      },
     ],
   });
   new PostgresBackup(dataChart, 'Backup', {
@@ -217,11 +213,11 @@ export function buildKubeadm(cfg: SynthConfig): ClusterBuild {
       },
       {
         title: 'Queue depth',
-        expr: 'sum by (queue) (rabbitmq_detailed_queue_messages_ready)',
+        expr: 'sum by (queue) (rabbitmq_queue_messages_ready)',
         unit: 'short',
         legend: '{{queue}}',
       },
-      { title: 'Dead letters', expr: 'sum(rabbitmq_detailed_queue_messages{queue="q.dlq"})', unit: 'short' },
+      { title: 'Dead letters', expr: 'sum(rabbitmq_queue_messages{queue="q.dlq"})', unit: 'short' },
       {
         title: 'Pod memory by workload',
         expr: `sum by (pod) (container_memory_working_set_bytes{namespace=~"${APPS_NS}|${DATA_NS}",container!=""})`,

@@ -132,14 +132,14 @@ export const alerts = {
   }),
   queueDepth: (queues: readonly string[], max = 1000): Alert => ({
     alert: 'QueueBacklog',
-    expr: `max by (queue) (rabbitmq_detailed_queue_messages_ready{queue=~"${queues.map(escapeRe).join('|')}"}) > ${max}`,
+    expr: `max by (queue) (rabbitmq_queue_messages_ready{queue=~"${queues.map(escapeRe).join('|')}"}) > ${max}`,
     for: '10m',
     severity: 'warning',
     summary: `A work queue holds more than ${max} ready messages.`,
   }),
   deadLetters: (queue: string): Alert => ({
     alert: 'DeadLettersPresent',
-    expr: `max(rabbitmq_detailed_queue_messages{queue="${queue}"}) > 0`,
+    expr: `max(rabbitmq_queue_messages{queue="${queue}"}) > 0`,
     for: '1m',
     severity: 'warning',
     summary: `Messages reached the dead-letter queue ${queue}.`,

@@ -1,4 +1,5 @@
 import type { Catalog } from '@hybrid/catalog';
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkDataProps, DataStatefulSet, type DataServiceProps } from './data-service';
 import { k8s } from './k8s';
@@ -7,6 +8,7 @@ import { AllowPolicy } from './network-policy';
 import { restrictedContainer, restrictedPod, writableDirs } from './security';
 
 const MANAGEMENT_PORT = 15672;
+const METRICS_PORT = 15692;
 
 /** Name of the retry queue for a queue and one delay step (the service kit uses the same). */
 export const retryQueueName = (queue: string, delayMs: number): string => `${queue}.retry.${delayMs}`;
@@ -96,6 +98,8 @@ export interface RabbitMqProps extends DataServiceProps {
   readonly topology: Pick<Catalog, 'queues' | 'exchanges'>;
   /** Image of the job that imports the definitions. @default 'curlimages/curl:8.15.0' */
   readonly curlImage?: string;
+  /** Labels that make Prometheus pick up the ServiceMonitor. @default { release: 'kube-prometheus-stack' } */
+  readonly monitorLabels?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -139,6 +143,10 @@ export class RabbitMq extends Construct {
       allowFrom: [
         ...(props.allowFrom ?? []),
         { peers: [{ podLabels: selectorLabels(jobName) }], ports: [MANAGEMENT_PORT] },
+        {
+          peers: [{ namespace: 'monitoring', podLabels: { 'app.kubernetes.io/name': 'prometheus' } }],
+          ports: [METRICS_PORT],
+        },
       ],
     };
     new DataStatefulSet(this, 'Resource', withJob, image, {
@@ -184,8 +192,23 @@ export class RabbitMq extends Construct {
       },
       extraPorts: [
         { name: 'management', port: MANAGEMENT_PORT },
-        { name: 'metrics', port: 15692 },
+        { name: 'metrics', port: METRICS_PORT },
       ],
+    });
+
+    // Per-queue metrics (depth, dead letters) from the rabbitmq_prometheus plugin.
+    new ApiObject(this, 'ServiceMonitor', {
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'ServiceMonitor',
+      metadata: {
+        name: w.name,
+        namespace: props.namespace,
+        labels: { ...labelsOf(w), ...(props.monitorLabels ?? { release: 'kube-prometheus-stack' }) },
+      },
+      spec: {
+        selector: { matchLabels: selectorLabels(w.name) },
+        endpoints: [{ port: 'metrics', path: '/metrics', interval: '30s' }],
+      },
     });
 
     const api = `http://${w.name}:${MANAGEMENT_PORT}/api`;

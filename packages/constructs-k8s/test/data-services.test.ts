@@ -228,6 +228,9 @@ describe('RabbitMq', () => {
       '--data @/definitions/definitions.json http://rabbitmq:15672/api/definitions',
     );
     expect(ctr.env.every((e: { value?: string }) => e.value === undefined)).toBe(true);
+    expect(find(objs, 'ServiceMonitor', 'rabbitmq').spec.endpoints).toEqual([
+      { port: 'metrics', path: '/metrics', interval: '30s' },
+    ]);
     const broker = find(objs, 'NetworkPolicy', 'rabbitmq');
     expect(broker.spec.ingress).toContainEqual({
       from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'rabbitmq-definitions' } } }],
