@@ -25,7 +25,7 @@ export interface ScheduledJobProps {
   readonly cpuRequest?: string;
   /** Non-root UID. @default 10001 */
   readonly runAsUser?: number;
-  /** Shared scratch directory at /work plus /tmp. */
+  /** `app.kubernetes.io/part-of` of the objects (containers share /scratch and /tmp, both emptyDir). */
   readonly partOf: string;
   /** Where the pod may connect (DNS always). @default nowhere */
   readonly allowTo?: readonly Rule[];
@@ -52,7 +52,7 @@ export class ScheduledJob extends Construct {
     problems.throwIfAny('ScheduledJob');
     const labels = workloadLabels(name, props.partOf, 'job');
     const uid = props.runAsUser ?? 10001;
-    const scratch = writableDirs(['/work', '/tmp']);
+    const scratch = writableDirs(['/scratch', '/tmp']);
     const container = (c: JobContainer): k8s.Container => ({
       name: c.name,
       image: c.image,

@@ -303,7 +303,7 @@ describe('PostgresBackup', () => {
     expect(cron.spec).toMatchObject({ schedule: '17 3 * * *', concurrencyPolicy: 'Forbid' });
     const pod = cron.spec.jobTemplate.spec.template.spec;
     for (const db of ['auth', 'character', 'info', 'location', 'my', 'scan'])
-      expect(pod.initContainers[0].command[2]).toContain(`--file=/work/${db}.dump ${db}`);
+      expect(pod.initContainers[0].command[2]).toContain(`--file=/scratch/${db}.dump ${db}`);
     expect(pod.containers[0].command[2]).toContain('s3://my-backups/postgres/');
     expect(pod.securityContext.runAsNonRoot).toBe(true);
   });
