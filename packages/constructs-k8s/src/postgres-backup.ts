@@ -30,7 +30,9 @@ export class PostgresBackup extends ScheduledJob {
     const host = props.postgres.name;
     const dbs = props.postgres.databases.map((d) => d.database);
     const dump = dbs
-      .map((db) => `pg_dump --format=custom --host=${host} --username=postgres --file=/scratch/${db}.dump ${db}`)
+      .map(
+        (db) => `pg_dump --format=custom --host=${host} --username=postgres --file=/scratch/${db}.dump ${db}`,
+      )
       .join(' && ');
     const upload = `stamp=$(date -u +%Y%m%dT%H%M%SZ) && for f in /scratch/*.dump; do db=$(basename "$f" .dump); aws s3 cp --only-show-errors "$f" "s3://${props.bucket}/postgres/$db/$stamp.dump"; done`;
     const role = props.nodeRole;
