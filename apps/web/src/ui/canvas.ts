@@ -77,7 +77,7 @@ export class Board {
   remote(op: DrawOp): void {
     this.drawing.apply(op);
     renderOp(this.surface, op);
-    this.rendered();
+    this.rendered(op);
   }
   remoteUndo(): void {
     this.drawing.undo();
@@ -175,7 +175,8 @@ export class Board {
   }
 
   /** Signals (for tests and the latency benchmark) that a remote operation is on screen. */
-  private rendered(): void {
-    this.canvas.dispatchEvent(new CustomEvent('dg:render', { detail: { at: performance.timeOrigin + performance.now() } }));
+  private rendered(op?: DrawOp): void {
+    const at = performance.timeOrigin + performance.now();
+    this.canvas.dispatchEvent(new CustomEvent('dg:render', { detail: { at, op } }));
   }
 }
