@@ -83,12 +83,13 @@ test('a dropped connection reconnects and takes the same seat back, score intact
   const { playerId: bId } = await b.join(code, 'Guest');
 
   // Play one correct guess so the guest has points.
-  const choices = next<{ words: readonly string[] }>((fn) => a.on('word:choices', fn), () => true).catch(() => null);
-  const choicesB = next<{ words: readonly string[] }>((fn) => b.on('word:choices', fn), () => true).catch(() => null);
+  const drawerReady = new Promise<GameClient>((ok) => {
+    a.on('word:choices', () => ok(a));
+    b.on('word:choices', () => ok(b));
+  });
   await a.start();
-  const [ca, cb] = await Promise.all([choices, choicesB]);
-  const [drawer, guesser] = ca ? [a, b] : [b, a];
-  expect(ca ?? cb).not.toBeNull();
+  const drawer = await drawerReady;
+  const guesser = drawer === a ? b : a;
   const { word } = await drawer.chooseWord(0);
   const res = await guesser.chat(word);
   expect(res).toEqual({ correct: true, close: false });

@@ -19,7 +19,8 @@ const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  stack = await startStack(join(ARTIFACTS, 'site'));
+  // Short pauses between turns keep the suite quick; draw and choose times are the defaults.
+  stack = await startStack(join(ARTIFACTS, 'site'), { TURN_END_SEC: '2', GAME_END_SEC: '30' });
   browser = await launchBrowser();
 });
 afterAll(async () => {
@@ -60,55 +61,66 @@ async function drawLine(page: Page, from: number, to: number, y: number): Promis
 const scoreOf = (page: Page, nickname: string) =>
   page.locator('#players li', { hasText: nickname }).locator('.score').textContent().then(Number);
 
-/** The page whose player must choose a word (the drawer), and the other one. */
-async function drawerOf(a: Page, b: Page): Promise<[Page, Page]> {
-  const which = await Promise.race([
-    a.waitForSelector('#word-choices button', { timeout: 20_000 }).then(() => 'a'),
-    b.waitForSelector('#word-choices button', { timeout: 20_000 }).then(() => 'b'),
-  ]);
-  return which === 'a' ? [a, b] : [b, a];
+/** The page whose player must choose a word (the drawer), and the others. */
+async function drawerOf(pages: Page[]): Promise<[Page, Page[]]> {
+  const i = await Promise.race(
+    pages.map((p, n) => p.waitForSelector('#word-choices button', { timeout: 25_000 }).then(() => n)),
+  ).catch(async (err: unknown) => {
+    for (const [n, p] of pages.entries()) await shot(p, `failed-choice-${n}`);
+    throw err;
+  });
+  return [pages[i]!, pages.filter((_, n) => n !== i)];
 }
 
-async function playTurn(drawer: Page, guesser: Page, shotPrefix: string, wrongGuess: boolean) {
+async function playTurn(drawer: Page, guessers: Page[], shotPrefix: string, wrongGuess: boolean) {
   await shot(drawer, `${shotPrefix}-1-word-choice`);
   const word = (await drawer.locator('#word-choices button').first().textContent())!.trim();
   await drawer.locator('#word-choices button').first().click();
   await drawer.locator('#my-word', { hasText: word }).waitFor();
-  await guesser.locator('#hint').waitFor();
-  // The guesser's hint hides the word.
-  expect(await guesser.locator('#hint').textContent()).not.toContain(word);
+  for (const g of guessers) {
+    await g.locator('#hint').waitFor();
+    // The guessers' hint hides the word.
+    expect(await g.locator('#hint').textContent()).not.toContain(word);
+  }
 
   await drawLine(drawer, 0.2, 0.8, 0.5);
-  // The stroke appears on the guesser's canvas: the pen's dark color where white was.
-  await guesser.waitForFunction(() => {
-    const c = document.querySelector<HTMLCanvasElement>('#board')!;
-    const d = c.getContext('2d')!.getImageData(Math.floor(c.width / 2), Math.floor(c.height / 2), 1, 1).data;
-    return d[0]! < 100 && d[1]! < 100 && d[2]! < 100;
-  });
-  expect(await pixel(guesser, 0.5, 0.5)).toEqual([31, 41, 55]);
-  expect(await pixel(guesser, 0.5, 0.1)).toEqual([255, 255, 255]);
+  // The stroke appears on the guessers' canvases: the pen's dark color where white was.
+  for (const g of guessers) {
+    await g.waitForFunction(() => {
+      const c = document.querySelector<HTMLCanvasElement>('#board')!;
+      const d = c.getContext('2d')!.getImageData(Math.floor(c.width / 2), Math.floor(c.height / 2), 1, 1).data;
+      return d[0]! < 100 && d[1]! < 100 && d[2]! < 100;
+    });
+    expect(await pixel(g, 0.5, 0.5)).toEqual([31, 41, 55]);
+    expect(await pixel(g, 0.5, 0.1)).toEqual([255, 255, 255]);
+  }
   await shot(drawer, `${shotPrefix}-2-drawer-drawing`);
-  await shot(guesser, `${shotPrefix}-3-guesser-sees-stroke`);
+  await shot(guessers[0]!, `${shotPrefix}-3-guesser-sees-stroke`);
 
   if (wrongGuess) {
-    await guesser.fill('#chat-input', 'definitely wrong');
-    await guesser.press('#chat-input', 'Enter');
-    for (const p of [guesser, drawer]) await p.locator('#chat-log .msg', { hasText: 'definitely wrong' }).waitFor();
+    await guessers[0]!.fill('#chat-input', 'definitely wrong');
+    await guessers[0]!.press('#chat-input', 'Enter');
+    for (const p of [drawer, ...guessers]) await p.locator('#chat-log .msg', { hasText: 'definitely wrong' }).waitFor();
   }
-  await guesser.fill('#chat-input', ` ${word.toUpperCase()} `);
-  await guesser.press('#chat-input', 'Enter');
-  await guesser.locator('#chat-log .msg.correct', { hasText: 'You guessed it!' }).waitFor();
-  await drawer.locator('#chat-log .msg.correct', { hasText: 'guessed the word' }).waitFor();
+  const drawerSaw = await drawer.locator('#chat-log .msg.correct', { hasText: 'guessed the word' }).count();
+  for (const [n, g] of guessers.entries()) {
+    const mine = g.locator('#chat-log .msg.correct', { hasText: 'You guessed it!' });
+    const before = await mine.count();
+    await g.fill('#chat-input', ` ${word.toUpperCase()} `);
+    await g.press('#chat-input', 'Enter');
+    await mine.nth(before).waitFor();
+    if (n === 0) await shot(g, `${shotPrefix}-4-guessed`);
+  }
+  await drawer.locator('#chat-log .msg.correct', { hasText: 'guessed the word' }).nth(drawerSaw + guessers.length - 1).waitFor();
   // The correct guess itself is never shown in the chat.
   expect(await drawer.locator('#chat-log').textContent()).not.toContain(word.toUpperCase());
-  await shot(guesser, `${shotPrefix}-4-guessed`);
-  // Everyone guessed: the turn ends with the word revealed to both.
-  for (const p of [drawer, guesser]) await p.locator('#revealed-word', { hasText: word }).waitFor();
-  await shot(guesser, `${shotPrefix}-5-reveal`);
+  // Everyone guessed: the turn ends with the word revealed to all.
+  for (const p of [drawer, ...guessers]) await p.locator('#revealed-word', { hasText: word }).waitFor();
+  await shot(guessers[0]!, `${shotPrefix}-5-reveal`);
   return word;
 }
 
-test('two players create, join, draw, guess, reconnect and finish a game', async () => {
+test('three players create, join, draw, guess, reconnect and finish a game', async () => {
   const alice = await newPage();
   await alice.goto(stack.site.url);
   await shot(alice, '0-lobby');
@@ -126,47 +138,62 @@ test('two players create, join, draw, guess, reconnect and finish a game', async
   expect(code).toMatch(/^[A-Z0-9]{4,12}$/);
   await expect(alice.locator('#start-btn').isDisabled()).resolves.toBe(true);
 
-  // Bob follows the share link.
+  // Bob follows the share link; Carol types the code.
   const bob = await newPage();
   await bob.goto(`${stack.site.url}/?room=${code}`);
   expect(await bob.inputValue('#room-code')).toBe(code);
   await bob.fill('#nickname', 'Bob');
   await bob.click('#join-btn');
+  const carol = await newPage();
+  await carol.goto(stack.site.url);
+  await carol.fill('#nickname', 'Carol');
+  await carol.fill('#room-code', code.toLowerCase());
+  await carol.press('#room-code', 'Enter');
+  for (const p of [alice, bob, carol]) await expect(p.locator('#players li').count()).resolves.toBeLessThanOrEqual(3);
+  await alice.locator('#players li', { hasText: 'Carol' }).waitFor();
   await bob.locator('#players li', { hasText: 'Alice' }).waitFor();
-  await alice.locator('#players li', { hasText: 'Bob' }).waitFor();
   await bob.locator('#lobby-panel', { hasText: 'Waiting for the host' }).waitFor();
   await shot(alice, '1-room-lobby');
 
   await alice.locator('#start-btn:not([disabled])').click();
-  const [drawer1, guesser1] = await drawerOf(alice, bob);
-  const word1 = await playTurn(drawer1, guesser1, '2-turn1', true);
+  const everyone = [alice, bob, carol];
+  const names = new Map([
+    [alice, 'Alice'],
+    [bob, 'Bob'],
+    [carol, 'Carol'],
+  ]);
+  const [drawer1, guessers1] = await drawerOf(everyone);
+  const word1 = await playTurn(drawer1, guessers1, '2-turn1', true);
   expect(['giraffe', 'rocket', 'castle']).toContain(word1);
-  const guesserName = guesser1 === alice ? 'Alice' : 'Bob';
-  const drawerName = guesser1 === alice ? 'Bob' : 'Alice';
 
-  // Scores updated on both screens, the same figures.
-  const g1 = await scoreOf(guesser1, guesserName);
-  const d1 = await scoreOf(guesser1, drawerName);
-  expect(g1).toBeGreaterThan(0);
-  expect(d1).toBeGreaterThan(0);
-  expect(await scoreOf(drawer1, guesserName)).toBe(g1);
-  expect(await scoreOf(drawer1, drawerName)).toBe(d1);
+  // Scores updated on every screen, the same figures.
+  const scores = new Map<string, number>();
+  for (const name of names.values()) scores.set(name, await scoreOf(drawer1, name));
+  for (const g of guessers1) expect(scores.get(names.get(g)!)).toBeGreaterThan(0);
+  expect(scores.get(names.get(drawer1)!)).toBeGreaterThan(0);
+  for (const p of guessers1) for (const [name, score] of scores) expect(await scoreOf(p, name)).toBe(score);
 
-  // Reconnect: the guesser reloads the tab; the seat (and score) come back, no duplicate player.
-  await guesser1.reload();
-  await guesser1.locator('#players li', { hasText: guesserName }).waitFor();
-  expect(await scoreOf(guesser1, guesserName)).toBe(g1);
-  expect(await guesser1.locator('#players li').count()).toBe(2);
-  expect(await drawer1.locator('#players li').count()).toBe(2);
+  // Reconnect: a guesser reloads the tab; the seat and score come back, no duplicate player.
+  const reloaded = guessers1[0]!;
+  const myName = names.get(reloaded)!;
+  await reloaded.reload();
+  await reloaded.locator('#players li', { hasText: myName }).locator('.tag', { hasText: 'you' }).waitFor();
+  expect(await scoreOf(reloaded, myName)).toBe(scores.get(myName));
+  expect(await reloaded.locator('#players li').count()).toBe(3);
+  expect(await drawer1.locator('#players li').count()).toBe(3);
+  await shot(reloaded, '2-turn1-6-after-reload');
 
-  // Second turn, roles swapped; then the game ends with the podium.
-  const [drawer2, guesser2] = await drawerOf(alice, bob);
-  expect(drawer2).toBe(guesser1);
-  await playTurn(drawer2, guesser2, '3-turn2', false);
-  for (const p of [alice, bob]) await p.locator('#podium').waitFor({ timeout: 30_000 });
+  // The two remaining turns of the round; then the podium.
+  const [drawer2, guessers2] = await drawerOf(everyone);
+  expect(drawer2).not.toBe(drawer1);
+  await playTurn(drawer2, guessers2, '3-turn2', false);
+  const [drawer3, guessers3] = await drawerOf(everyone);
+  expect([drawer1, drawer2]).not.toContain(drawer3);
+  await playTurn(drawer3, guessers3, '4-turn3', false);
+  for (const p of everyone) await p.locator('#podium').waitFor({ timeout: 30_000 });
   const ranking = await alice.locator('#podium li').allTextContents();
-  expect(ranking).toHaveLength(2);
-  await shot(alice, '4-podium');
+  expect(ranking).toHaveLength(3);
+  await shot(alice, '5-podium');
 });
 
 test('a late joiner sees the current picture; the phone layout and Korean text render', async () => {
@@ -180,11 +207,11 @@ test('a late joiner sees the current picture; the phone layout and Korean text r
   await second.goto(`${stack.site.url}/?room=${code}`);
   // Korean interface from the browser's language.
   await second.locator('#create-btn', { hasText: '방 만들기' }).waitFor();
-  await shot(second, '5-phone-lobby-ko');
+  await shot(second, '6-phone-lobby-ko');
   await second.fill('#nickname', '민지');
   await second.click('#join-btn');
   await host.locator('#start-btn:not([disabled])').click();
-  const [drawer, other] = await drawerOf(host, second);
+  const [drawer, [other]] = await drawerOf([host, second]);
   await drawer.locator('#word-choices button').first().click();
   await drawer.locator('#my-word').waitFor();
   await drawLine(drawer, 0.1, 0.9, 0.3);
@@ -201,10 +228,11 @@ test('a late joiner sees the current picture; the phone layout and Korean text r
     return d[0] === 31 && d[1] === 41 && d[2] === 55;
   });
   expect(await pixel(late, 0.5, 0.8)).toEqual([255, 255, 255]);
-  await shot(late, '6-late-joiner');
-  await shot(other, '7-phone-drawing');
+  await shot(late, '7-late-joiner');
+  await shot(second, '8-phone-drawing');
+  void other;
   // Phone layout: the board fits the narrow screen.
-  const box = await (other === second ? second : second).locator('#board').boundingBox();
+  const box = await second.locator('#board').boundingBox();
   expect(box!.width).toBeLessThanOrEqual(390);
   expect(box!.width).toBeGreaterThan(300);
 });

@@ -102,10 +102,10 @@ export interface Stack {
 }
 
 /** The game server plus the built site on one origin (the site forwards the game paths). */
-export async function startStack(siteDir: string): Promise<Stack> {
+export async function startStack(siteDir: string, env: Record<string, string> = {}): Promise<Stack> {
   const sitePort = await freePort();
   const origin = `http://127.0.0.1:${sitePort}`;
-  const game = await startGameServer({ corsOrigins: [origin] });
+  const game = await startGameServer({ corsOrigins: [origin], env });
   const site = await startSite({ dir: siteDir, backend: game.url, port: sitePort });
   return {
     game,

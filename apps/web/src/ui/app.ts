@@ -352,7 +352,7 @@ export class App {
         { class: 'stage' },
         h('div', { id: 'word', class: 'word', 'aria-live': 'polite' }),
         h('div', { class: 'board-wrap', id: 'board-wrap' }, canvas, h('div', { id: 'overlay', class: 'overlay', hidden: true })),
-        h('div', { id: 'tools', class: 'tools', role: 'toolbar', 'aria-label': this.t('pen'), hidden: true }),
+        h('div', { id: 'tools', class: 'tools', role: 'toolbar', 'aria-label': this.t('tools'), hidden: true }),
       ),
       h(
         'section',
@@ -397,16 +397,17 @@ export class App {
             this.renderTools();
           },
         },
-        icon,
+        h('span', { 'aria-hidden': 'true' }, icon),
+        ` ${this.t(label)}`,
       );
     mount(
       tools,
       h(
         'div',
         { class: 'group' },
-        toolBtn('pen', 'pen', '✏️'),
-        toolBtn('eraser', 'eraser', '🧽'),
-        toolBtn('fill', 'fill', '🪣'),
+        toolBtn('pen', 'pen', '✎'),
+        toolBtn('eraser', 'eraser', '▭'),
+        toolBtn('fill', 'fill', '◉'),
       ),
       h(
         'div',
@@ -451,8 +452,8 @@ export class App {
       h(
         'div',
         { class: 'group' },
-        h('button', { type: 'button', id: 'undo-btn', 'aria-label': this.t('undo'), title: this.t('undo'), onclick: () => void board.undo().catch(() => undefined) }, '↶'),
-        h('button', { type: 'button', id: 'clear-btn', 'aria-label': this.t('clear'), title: this.t('clear'), onclick: () => void board.clear().catch(() => undefined) }, '🗑️'),
+        h('button', { type: 'button', id: 'undo-btn', 'aria-label': this.t('undo'), title: this.t('undo'), onclick: () => void board.undo().catch(() => undefined) }, `↶ ${this.t('undo')}`),
+        h('button', { type: 'button', id: 'clear-btn', 'aria-label': this.t('clear'), title: this.t('clear'), onclick: () => void board.clear().catch(() => undefined) }, this.t('clear')),
       ),
     );
   }
@@ -503,8 +504,8 @@ export class App {
           },
           h('span', { class: 'name' }, p.nickname),
           p.id === me ? h('span', { class: 'tag' }, this.t('you')) : null,
-          p.id === s.hostId ? h('span', { class: 'tag', title: this.t('host') }, '👑') : null,
-          p.id === s.drawerId && s.phase !== 'lobby' ? h('span', { class: 'tag', title: this.t('drawer') }, '✏️') : null,
+          p.id === s.hostId ? h('span', { class: 'tag host', title: this.t('host'), 'aria-label': this.t('host') }, '★') : null,
+          p.id === s.drawerId && s.phase !== 'lobby' ? h('span', { class: 'tag', title: this.t('drawer'), 'aria-label': this.t('drawer') }, '✎') : null,
           p.guessed ? h('span', { class: 'tag' }, '✔') : null,
           !p.connected ? h('span', { class: 'tag muted' }, this.t('offline')) : null,
           h('span', { class: 'score', 'aria-label': this.t('score'), 'data-score': p.score }, String(p.score)),
@@ -518,7 +519,7 @@ export class App {
                   title: this.t('kick', { name: p.nickname }),
                   onclick: () => void this.client.voteKick(p.id).catch((e: Error) => this.toast(e.message)),
                 },
-                '⛔',
+                '✕',
               )
             : null,
         ),
@@ -553,7 +554,7 @@ export class App {
     const me = this.client.playerId;
     let content: HTMLElement | null = null;
     if (this.ranking && (s.phase === 'game-end' || s.phase === 'turn-end' || s.phase === 'lobby')) {
-      const medals = ['🥇', '🥈', '🥉'];
+      const medals = ['1', '2', '3'];
       content = h(
         'div',
         { class: 'panel podium', id: 'podium', role: 'dialog', 'aria-label': this.t('podium') },
@@ -562,7 +563,7 @@ export class App {
           'ol',
           {},
           this.ranking.map((r, i) =>
-            h('li', { class: `place-${i + 1}` }, h('span', {}, medals[i] ?? `${i + 1}.`), ` ${r.nickname} `, h('strong', {}, String(r.score))),
+            h('li', { class: `place-${i + 1}` }, h('span', { class: 'medal' }, medals[i] ?? `${i + 1}`), ` ${r.nickname} `, h('strong', {}, String(r.score))),
           ),
         ),
         h(
@@ -761,7 +762,7 @@ export class App {
         return;
       }
       const left = Math.max(0, Math.ceil((s.endsAt - Date.now()) / 1000));
-      el.textContent = `⏱ ${left}`;
+      el.textContent = `${left}s`;
       el.classList.toggle('urgent', left <= 10);
     }, 250);
   }
