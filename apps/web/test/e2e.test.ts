@@ -205,6 +205,8 @@ test('a late joiner sees the current picture; the phone layout and Korean text r
   const code = new URL(host.url()).searchParams.get('room')!;
   const second = await newPage({ width: 390, height: 844 }, 'ko-KR');
   await second.goto(`${stack.site.url}/?room=${code}`);
+  // The room is public and waiting: it is listed in the lobby.
+  await second.locator('#public-rooms li', { hasText: code }).waitFor();
   // Korean interface from the browser's language.
   await second.locator('#create-btn', { hasText: '방 만들기' }).waitFor();
   await shot(second, '6-phone-lobby-ko');

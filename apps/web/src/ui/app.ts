@@ -38,6 +38,7 @@ export class App {
   private ranking: readonly { playerId: string; nickname: string; score: number }[] | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
   private readonly els: Partial<Record<string, HTMLElement>> = {};
+  private lastPhase: RoomState['phase'] | null = null;
 
   constructor(
     root: HTMLElement,
@@ -183,7 +184,7 @@ export class App {
                 'li',
                 {},
                 h('span', { class: 'code' }, r.code),
-                h('span', {}, `${r.hostNickname ?? ''} · ${r.players}${r.maxPlayers ? `/${r.maxPlayers}` : ''}`),
+                h('span', {}, [`${r.players}${r.maxPlayers ? `/${r.maxPlayers}` : ''}`, r.language?.toUpperCase(), r.hostNickname].filter(Boolean).join(' · ')),
                 h('button', { type: 'button', onclick: () => void join(r.code) }, this.t('joinRoom')),
               ),
             )
@@ -351,7 +352,11 @@ export class App {
         'section',
         { class: 'stage' },
         h('div', { id: 'word', class: 'word', 'aria-live': 'polite' }),
-        h('div', { class: 'board-wrap', id: 'board-wrap' }, canvas, h('div', { id: 'overlay', class: 'overlay', hidden: true })),
+        h(
+          'div',
+          { class: 'board-wrap', id: 'board-wrap' },
+          h('div', { class: 'board-frame' }, canvas, h('div', { id: 'overlay', class: 'overlay', hidden: true })),
+        ),
         h('div', { id: 'tools', class: 'tools', role: 'toolbar', 'aria-label': this.t('tools'), hidden: true }),
       ),
       h(
@@ -368,7 +373,7 @@ export class App {
     );
     mount(this.root, room, this.banner());
     this.els.room = room;
-    this.board = new Board(canvas, {
+    this.board = new Board(canvas, room.querySelector<HTMLElement>('#board-wrap')!, {
       stroke: (s) => this.client.stroke(s),
       fill: (f) => this.client.fill(f),
       undo: () => this.client.undo(),
@@ -445,7 +450,7 @@ export class App {
                 this.renderTools();
               },
             },
-            h('span', { class: 'dot', style: `width:${Math.min(28, s)}px;height:${Math.min(28, s)}px` }),
+            h('span', { class: 'dot', style: `width:${Math.min(26, s)}px;height:${Math.min(26, s)}px` }),
           ),
         ),
       ),
@@ -467,14 +472,17 @@ export class App {
     if (s.phase === 'drawing' && s.drawerId === me && s.hint) this.myWord = s.hint;
     if (s.phase !== 'game-end' && s.phase !== 'lobby') this.ranking = s.phase === 'turn-end' ? this.ranking : null;
     if (this.board) {
+      // A new turn starts from a blank board (a late joiner gets the picture through draw:sync).
+      if (s.phase === 'choosing' && this.lastPhase !== 'choosing') this.board.reset();
       this.board.enabled = drawing;
       document.getElementById('tools')!.hidden = !drawing;
       this.board.canvas.classList.toggle('can-draw', drawing);
     }
+    this.lastPhase = s.phase;
     setText('room-code-label', this.t('joinedAs', { code: s.code }));
     setText(
       'phase',
-      `${this.t(`phase_${s.phase}` as MessageKey)}${s.phase !== 'lobby' ? ` · ${this.t('round')} ${s.round}/${s.rounds}` : ''}`,
+      `${this.t(`phase_${s.phase}` as MessageKey)}${s.phase !== 'lobby' ? ` · ${this.t('round')} ${Math.min(s.round, s.rounds)}/${s.rounds}` : ''}`,
     );
     this.renderPlayers(s);
     this.renderWord(s);
@@ -757,7 +765,7 @@ export class App {
       const s = this.client.state;
       const el = document.getElementById('timer');
       if (!el) return;
-      if (!s?.endsAt || s.phase === 'lobby' || s.phase === 'game-end') {
+      if (!s?.endsAt || (s.phase !== 'drawing' && s.phase !== 'choosing')) {
         el.textContent = '';
         return;
       }

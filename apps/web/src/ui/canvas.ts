@@ -36,6 +36,8 @@ export class Board {
 
   constructor(
     readonly canvas: HTMLCanvasElement,
+    /** The element whose size bounds the board. */
+    private readonly box: HTMLElement,
     private readonly sink: BoardSink,
   ) {
     const ctx = canvas.getContext('2d', { willReadFrequently: true });
@@ -46,7 +48,7 @@ export class Board {
     canvas.addEventListener('pointerup', (e) => this.up(e));
     canvas.addEventListener('pointercancel', (e) => this.up(e));
     canvas.addEventListener('contextmenu', (e) => e.preventDefault());
-    new ResizeObserver(() => this.resize()).observe(canvas.parentElement ?? canvas);
+    new ResizeObserver(() => this.resize()).observe(box);
     this.resize();
   }
 
@@ -56,7 +58,7 @@ export class Board {
 
   /** Matches the backing store to the displayed size and repaints from the model. */
   resize(): void {
-    const box = this.canvas.parentElement ?? this.canvas;
+    const box = this.box;
     // On wide screens the board is bounded by the space left beside the panels; on phones by width.
     const wide = globalThis.matchMedia?.('(min-width: 821px)').matches ?? true;
     const byHeight = wide && box.clientHeight > 50 ? box.clientHeight * ASPECT : Infinity;
