@@ -30,7 +30,9 @@ const fmt = (n: number) => n.toFixed(1);
 
 async function initialJs(): Promise<{ raw: number; gz: number; files: string[] }> {
   const html = readFileSync(join(OUT, 'index.html'), 'utf8');
-  const refs = [...html.matchAll(/<(?:script[^>]*src|link[^>]*rel="modulepreload"[^>]*href)="([^"]+\.js)"/g)].map((m) => m[1]!);
+  const refs = [
+    ...html.matchAll(/<(?:script[^>]*src|link[^>]*rel="modulepreload"[^>]*href)="([^"]+\.js)"/g),
+  ].map((m) => m[1]!);
   let raw = 0;
   let gz = 0;
   for (const r of refs) {
@@ -65,7 +67,15 @@ async function nodeReference(url: string, n: number): Promise<number[]> {
       });
     });
     const t0 = performance.now();
-    await drawer.stroke({ points: [[i / n, 0.5], [i / n, 0.6]], color: '#000000', size: 4, tool: 'pen' });
+    await drawer.stroke({
+      points: [
+        [i / n, 0.5],
+        [i / n, 0.6],
+      ],
+      color: '#000000',
+      size: 4,
+      tool: 'pen',
+    });
     lat.push((await got) - t0);
     await new Promise((r) => setTimeout(r, 16));
   }
@@ -81,14 +91,26 @@ async function main(): Promise<void> {
   try {
     // The production build, pointed at the game server directly (as the CDN site is at the API host).
     process.env.VITE_GAME_URL = game.url;
-    await build({ root: ROOT, configFile: join(ROOT, 'vite.config.mjs'), logLevel: 'warn', build: { outDir: OUT, emptyOutDir: true } });
+    await build({
+      root: ROOT,
+      configFile: join(ROOT, 'vite.config.mjs'),
+      logLevel: 'warn',
+      build: { outDir: OUT, emptyOutDir: true },
+    });
     const js = await initialJs();
-    const total = readdirSync(join(OUT, 'assets')).reduce((s, f) => s + statSync(join(OUT, 'assets', f)).size, 0);
-    console.log(`initial JS: ${fmt(js.gz / KB)} KB gzipped (${fmt(js.raw / KB)} KB raw, ${js.files.length} file) — budget 150 KB: ${js.gz <= 150 * KB ? 'OK' : 'OVER'}`);
+    const total = readdirSync(join(OUT, 'assets')).reduce(
+      (s, f) => s + statSync(join(OUT, 'assets', f)).size,
+      0,
+    );
+    console.log(
+      `initial JS: ${fmt(js.gz / KB)} KB gzipped (${fmt(js.raw / KB)} KB raw, ${js.files.length} file) — budget 150 KB: ${js.gz <= 150 * KB ? 'OK' : 'OVER'}`,
+    );
     console.log(`all assets: ${fmt(total / KB)} KB raw`);
 
     const ref = await nodeReference(game.url, 200);
-    console.log(`reference node->node stroke relay: p50 ${fmt(pct(ref, 50))} ms, p95 ${fmt(pct(ref, 95))} ms (n=${ref.length})`);
+    console.log(
+      `reference node->node stroke relay: p50 ${fmt(pct(ref, 50))} ms, p95 ${fmt(pct(ref, 95))} ms (n=${ref.length})`,
+    );
 
     const site = await startSite({ dir: OUT, port: sitePort });
     const browser = await launchBrowser();
@@ -122,10 +144,15 @@ async function main(): Promise<void> {
         const w = window as unknown as { __renders: { at: number; xs: number[] }[] };
         w.__renders = [];
         document.querySelector('#board')!.addEventListener('dg:render', (e) => {
-          const d = (e as CustomEvent<{ at: number; op?: { type: string; stroke?: { points: [number, number][] } } }>).detail;
+          const d = (
+            e as CustomEvent<{ at: number; op?: { type: string; stroke?: { points: [number, number][] } } }>
+          ).detail;
           // The time the frame with this op is painted.
           requestAnimationFrame(() =>
-            w.__renders.push({ at: performance.timeOrigin + performance.now(), xs: d.op?.stroke?.points.map((p) => p[0]) ?? [] }),
+            w.__renders.push({
+              at: performance.timeOrigin + performance.now(),
+              xs: d.op?.stroke?.points.map((p) => p[0]) ?? [],
+            }),
           );
           void d.at;
         });
@@ -154,7 +181,9 @@ async function main(): Promise<void> {
             for (let i = 0; i < perGesture!; i++) {
               const nx = 0.05 + i * 0.005;
               // The x the model will store (normalized, 4 decimals) is the key.
-              const key = (Math.round(((r.left + nx * r.width - r.left) / r.width) * 10000) / 10000).toFixed(4);
+              const key = (Math.round(((r.left + nx * r.width - r.left) / r.width) * 10000) / 10000).toFixed(
+                4,
+              );
               times[key + ':' + g] = performance.timeOrigin + performance.now();
               fire(i === 0 ? 'pointerdown' : 'pointermove', nx, y);
               await new Promise((res) => setTimeout(res, 16));
@@ -167,7 +196,9 @@ async function main(): Promise<void> {
         [GESTURES, POINTS_PER_GESTURE],
       );
       await new Promise((r) => setTimeout(r, 500));
-      const renders = await viewer.evaluate(() => (window as unknown as { __renders: { at: number; xs: number[] }[] }).__renders);
+      const renders = await viewer.evaluate(
+        () => (window as unknown as { __renders: { at: number; xs: number[] }[] }).__renders,
+      );
       // Gestures are drawn one after another, so a point's gesture is known from render order.
       const firstSeen = new Map<string, number>();
       let gesture = 0;

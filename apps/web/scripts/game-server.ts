@@ -29,10 +29,21 @@ export interface GameServer {
  * DATABASE_URL) on a free loopback port and waits until /health answers.
  */
 export async function startGameServer(
-  opts: { corsOrigins?: readonly string[]; env?: Record<string, string>; port?: number; inheritOutput?: boolean } = {},
+  opts: {
+    corsOrigins?: readonly string[];
+    env?: Record<string, string>;
+    port?: number;
+    inheritOutput?: boolean;
+  } = {},
 ): Promise<GameServer> {
   const port = opts.port ?? (await freePort());
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...opts.env };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    ...opts.env,
+  };
   delete env.REDIS_URL;
   delete env.DATABASE_URL;
   delete env.NODE_OPTIONS;
@@ -81,4 +92,3 @@ export async function startGameServer(
       }),
   };
 }
-

@@ -41,10 +41,12 @@ export const DIST = resolve(__dirname, '..', 'dist');
 
 export async function startSite(opts: SiteOptions = {}): Promise<SiteServer> {
   const dir = resolve(opts.dir ?? DIST);
-  if (!existsSync(join(dir, 'index.html'))) throw new Error(`no built site in ${dir}: run pnpm --filter @hybrid/web build`);
+  if (!existsSync(join(dir, 'index.html')))
+    throw new Error(`no built site in ${dir}: run pnpm --filter @hybrid/web build`);
   const backend = opts.backend ? new URL(opts.backend) : null;
   const sockets = new Set<Socket>();
-  const forwarded = (url: string): boolean => !!backend && FORWARDED.some((p) => url === p.replace(/\/$/, '') || url.startsWith(p));
+  const forwarded = (url: string): boolean =>
+    !!backend && FORWARDED.some((p) => url === p.replace(/\/$/, '') || url.startsWith(p));
 
   const server: Server = createServer((req, res) => {
     const url = req.url ?? '/';
@@ -93,7 +95,8 @@ export async function startSite(opts: SiteOptions = {}): Promise<SiteServer> {
       up.setNoDelay(true);
       client.setNoDelay(true);
       const lines = [`${req.method} ${req.url} HTTP/1.1`];
-      for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+      for (let i = 0; i < req.rawHeaders.length; i += 2)
+        lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
       up.write(`${lines.join('\r\n')}\r\n\r\n`);
       if (head.length) up.write(head);
       up.pipe(client).pipe(up);

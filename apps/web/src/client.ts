@@ -252,7 +252,9 @@ export class GameClient {
   chat(text: string): Promise<ChatResult> {
     return this.request('chat:send', { text });
   }
-  voteKick(playerId: string): Promise<{ readonly votes: number; readonly needed: number; readonly kicked: boolean }> {
+  voteKick(
+    playerId: string,
+  ): Promise<{ readonly votes: number; readonly needed: number; readonly kicked: boolean }> {
     return this.request('kick:vote', { playerId });
   }
 
@@ -372,8 +374,11 @@ export class GameClient {
   }
 }
 
-type AckData<K extends keyof ClientToServerEvents> =
-  Parameters<ClientToServerEvents[K]>[1] extends (res: Ack<infer T>) => void ? T : never;
+type AckData<K extends keyof ClientToServerEvents> = Parameters<ClientToServerEvents[K]>[1] extends (
+  res: Ack<infer T>,
+) => void
+  ? T
+  : never;
 
 function readSeat(storage: KeyValueStore): Seat | null {
   try {

@@ -20,7 +20,11 @@ function client(storage = new MemoryStore()): GameClient {
   return c;
 }
 
-function next<T>(subscribe: (fn: (v: T) => void) => () => void, pred: (v: T) => boolean = () => true, ms = 5000): Promise<T> {
+function next<T>(
+  subscribe: (fn: (v: T) => void) => () => void,
+  pred: (v: T) => boolean = () => true,
+  ms = 5000,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       off();
@@ -41,12 +45,23 @@ test('create, join and see each other; the seat is remembered in the storage', a
   await a.ready();
   const created = await a.create('Ann', { rounds: 2, language: 'en' });
   expect(created.code).toMatch(/^[A-Za-z0-9]{4,12}$/);
-  expect(a.seat).toEqual({ code: created.code, nickname: 'Ann', playerId: created.playerId, sessionToken: created.sessionToken });
-  expect(JSON.parse(storeA.getItem('drawguess.seat')!)).toMatchObject({ code: created.code, playerId: created.playerId });
+  expect(a.seat).toEqual({
+    code: created.code,
+    nickname: 'Ann',
+    playerId: created.playerId,
+    sessionToken: created.sessionToken,
+  });
+  expect(JSON.parse(storeA.getItem('drawguess.seat')!)).toMatchObject({
+    code: created.code,
+    playerId: created.playerId,
+  });
 
   const b = client();
   await b.ready();
-  const seen = next<RoomState>((fn) => a.on('state', fn), (s) => s.players.length === 2);
+  const seen = next<RoomState>(
+    (fn) => a.on('state', fn),
+    (s) => s.players.length === 2,
+  );
   const joined = await b.join(created.code.toLowerCase(), 'Ben');
   expect(joined.state.players.map((p) => p.nickname).sort()).toEqual(['Ann', 'Ben']);
   expect(b.state?.code).toBe(created.code);
@@ -93,15 +108,21 @@ test('a dropped connection reconnects and takes the same seat back, score intact
   const { word } = await drawer.chooseWord(0);
   const res = await guesser.chat(word);
   expect(res).toEqual({ correct: true, close: false });
-  const scored = await next<RoomState>((fn) => guesser.on('state', fn), (s) => (s.players.find((p) => p.id === guesser.playerId)?.score ?? 0) > 0, 10_000).catch(
-    () => guesser.state!,
-  );
+  const scored = await next<RoomState>(
+    (fn) => guesser.on('state', fn),
+    (s) => (s.players.find((p) => p.id === guesser.playerId)?.score ?? 0) > 0,
+    10_000,
+  ).catch(() => guesser.state!);
   const before = scored.players.find((p) => p.id === guesser.playerId)!.score;
   expect(before).toBeGreaterThan(0);
 
   const statuses: string[] = [];
   guesser.on('status', (s) => statuses.push(s));
-  const back = next<string>((fn) => guesser.on('status', fn), (s) => s === 'connected', 10_000);
+  const back = next<string>(
+    (fn) => guesser.on('status', fn),
+    (s) => s === 'connected',
+    10_000,
+  );
   guesser.socket.io.engine.close(); // the transport drops, socket.io-client reconnects by itself
   await back;
   expect(statuses[0]).toBe('reconnecting');
@@ -128,7 +149,10 @@ test('a new client with the remembered seat resumes it; an unknown seat is forgo
   expect(again.state?.players.filter((p) => p.nickname === 'Keeper')).toHaveLength(1);
 
   const stale = new MemoryStore();
-  stale.setItem('drawguess.seat', JSON.stringify({ code: 'QQQQQQ', nickname: 'Ghost', playerId: 'p1', sessionToken: 'x'.repeat(32) }));
+  stale.setItem(
+    'drawguess.seat',
+    JSON.stringify({ code: 'QQQQQQ', nickname: 'Ghost', playerId: 'p1', sessionToken: 'x'.repeat(32) }),
+  );
   const ghost = client(stale);
   await ghost.ready();
   const lost = next<GameError>((fn) => ghost.on('seat:lost', fn));

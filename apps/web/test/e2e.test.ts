@@ -43,7 +43,9 @@ const pixel = (page: Page, x: number, y: number) =>
     '#board',
     (el, [nx, ny]) => {
       const c = el as HTMLCanvasElement;
-      const d = c.getContext('2d')!.getImageData(Math.floor(nx! * c.width), Math.floor(ny! * c.height), 1, 1).data;
+      const d = c
+        .getContext('2d')!
+        .getImageData(Math.floor(nx! * c.width), Math.floor(ny! * c.height), 1, 1).data;
       return [d[0], d[1], d[2]];
     },
     [x, y],
@@ -54,7 +56,8 @@ async function drawLine(page: Page, from: number, to: number, y: number): Promis
   const box = (await page.locator('#board').boundingBox())!;
   await page.mouse.move(box.x + box.width * from, box.y + box.height * y);
   await page.mouse.down();
-  for (let i = 1; i <= 20; i++) await page.mouse.move(box.x + box.width * (from + ((to - from) * i) / 20), box.y + box.height * y);
+  for (let i = 1; i <= 20; i++)
+    await page.mouse.move(box.x + box.width * (from + ((to - from) * i) / 20), box.y + box.height * y);
   await page.mouse.up();
 }
 
@@ -88,7 +91,9 @@ async function playTurn(drawer: Page, guessers: Page[], shotPrefix: string, wron
   for (const g of guessers) {
     await g.waitForFunction(() => {
       const c = document.querySelector<HTMLCanvasElement>('#board')!;
-      const d = c.getContext('2d')!.getImageData(Math.floor(c.width / 2), Math.floor(c.height / 2), 1, 1).data;
+      const d = c
+        .getContext('2d')!
+        .getImageData(Math.floor(c.width / 2), Math.floor(c.height / 2), 1, 1).data;
       return d[0]! < 100 && d[1]! < 100 && d[2]! < 100;
     });
     expect(await pixel(g, 0.5, 0.5)).toEqual([31, 41, 55]);
@@ -100,7 +105,8 @@ async function playTurn(drawer: Page, guessers: Page[], shotPrefix: string, wron
   if (wrongGuess) {
     await guessers[0]!.fill('#chat-input', 'definitely wrong');
     await guessers[0]!.press('#chat-input', 'Enter');
-    for (const p of [drawer, ...guessers]) await p.locator('#chat-log .msg', { hasText: 'definitely wrong' }).waitFor();
+    for (const p of [drawer, ...guessers])
+      await p.locator('#chat-log .msg', { hasText: 'definitely wrong' }).waitFor();
   }
   const drawerSaw = await drawer.locator('#chat-log .msg.correct', { hasText: 'guessed the word' }).count();
   for (const [n, g] of guessers.entries()) {
@@ -111,7 +117,10 @@ async function playTurn(drawer: Page, guessers: Page[], shotPrefix: string, wron
     await mine.nth(before).waitFor();
     if (n === 0) await shot(g, `${shotPrefix}-4-guessed`);
   }
-  await drawer.locator('#chat-log .msg.correct', { hasText: 'guessed the word' }).nth(drawerSaw + guessers.length - 1).waitFor();
+  await drawer
+    .locator('#chat-log .msg.correct', { hasText: 'guessed the word' })
+    .nth(drawerSaw + guessers.length - 1)
+    .waitFor();
   // The correct guess itself is never shown in the chat.
   expect(await drawer.locator('#chat-log').textContent()).not.toContain(word.toUpperCase());
   // Everyone guessed: the turn ends with the word revealed to all.
@@ -149,7 +158,8 @@ test('three players create, join, draw, guess, reconnect and finish a game', asy
   await carol.fill('#nickname', 'Carol');
   await carol.fill('#room-code', code.toLowerCase());
   await carol.press('#room-code', 'Enter');
-  for (const p of [alice, bob, carol]) await expect(p.locator('#players li').count()).resolves.toBeLessThanOrEqual(3);
+  for (const p of [alice, bob, carol])
+    await expect(p.locator('#players li').count()).resolves.toBeLessThanOrEqual(3);
   await alice.locator('#players li', { hasText: 'Carol' }).waitFor();
   await bob.locator('#players li', { hasText: 'Alice' }).waitFor();
   await bob.locator('#lobby-panel', { hasText: 'Waiting for the host' }).waitFor();
@@ -226,7 +236,9 @@ test('a late joiner sees the current picture; the phone layout and Korean text r
   await late.locator('#hint').waitFor();
   await late.waitForFunction(() => {
     const c = document.querySelector<HTMLCanvasElement>('#board')!;
-    const d = c.getContext('2d')!.getImageData(Math.floor(c.width / 2), Math.floor(c.height * 0.3), 1, 1).data;
+    const d = c
+      .getContext('2d')!
+      .getImageData(Math.floor(c.width / 2), Math.floor(c.height * 0.3), 1, 1).data;
     return d[0] === 31 && d[1] === 41 && d[2] === 55;
   });
   expect(await pixel(late, 0.5, 0.8)).toEqual([255, 255, 255]);

@@ -7,9 +7,15 @@ const { join, resolve } = require('node:path');
 module.exports = async () => {
   const script = resolve(__dirname, '../../../packages/tools/bin/test-browser.sh');
   try {
-    process.env.CHROMIUM_PATH = execFileSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+    process.env.CHROMIUM_PATH = execFileSync('bash', [script], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }).trim();
   } catch (err) {
-    const msg = String(err.stderr || err.message).trim().split('\n').pop();
+    const msg = String(err.stderr || err.message)
+      .trim()
+      .split('\n')
+      .pop();
     throw new Error(msg || 'test-browser.sh failed');
   }
   const root = resolve(__dirname, '..');

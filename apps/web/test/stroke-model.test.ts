@@ -114,8 +114,21 @@ describe('StrokeBuilder', () => {
 describe('renderStroke', () => {
   it('scales coordinates and width to the surface and smooths through midpoints', () => {
     const s = recordingSurface(400, 300);
-    renderStroke(s, stroke([[0, 0], [0.5, 0.5], [1, 1]]));
-    expect(s.calls).toEqual(['beginPath', 'moveTo 0 0', 'quad 200 150 300 225', 'lineTo 400 300', 'stroke #ff0000 4']);
+    renderStroke(
+      s,
+      stroke([
+        [0, 0],
+        [0.5, 0.5],
+        [1, 1],
+      ]),
+    );
+    expect(s.calls).toEqual([
+      'beginPath',
+      'moveTo 0 0',
+      'quad 200 150 300 225',
+      'lineTo 400 300',
+      'stroke #ff0000 4',
+    ]);
     expect(lineWidthFor(8, 400)).toBe(4);
   });
   it('paints the eraser in the background color and a single point as a dot', () => {
@@ -132,7 +145,9 @@ describe('floodFill', () => {
     for (let y = 0; y < 10; y++) buf.data.set([0, 0, 0, 255], (5 + y * 10) * 4);
     return buf;
   }
-  const px = (b: PixelBuffer, x: number, y: number) => [...b.data.slice((x + y * b.width) * 4, (x + y * b.width) * 4 + 3)];
+  const px = (b: PixelBuffer, x: number, y: number) => [
+    ...b.data.slice((x + y * b.width) * 4, (x + y * b.width) * 4 + 3),
+  ];
 
   it('fills the connected region only, up to the wall', () => {
     const b = walled();

@@ -108,7 +108,8 @@ export function parseColor(hex: string): [number, number, number] {
 }
 
 /** Line width in pixels for a stroke size on a canvas `width` pixels wide. */
-export const lineWidthFor = (size: number, width: number): number => Math.max(1, (size * width) / REFERENCE_WIDTH);
+export const lineWidthFor = (size: number, width: number): number =>
+  Math.max(1, (size * width) / REFERENCE_WIDTH);
 
 /** Draws one stroke: a dot for one point, else a smoothed line through the midpoints. */
 export function renderStroke(s: Surface, stroke: Stroke): void {

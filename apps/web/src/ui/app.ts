@@ -1,13 +1,24 @@
 /** The single-page app: lobby, room, canvas, chat, overlays, banner; all text through i18n. */
 import { LIMITS, type PlayerView, type RoomSettings, type RoomState } from '@hybrid/game-protocol';
-import { GameClient, GameError, type KeyValueStore } from '../client';
+import type { GameError } from '../client';
+import { GameClient, type KeyValueStore } from '../client';
 import { detectLang, translate, type Lang, type MessageKey } from '../i18n';
 import { Board, type BoardTool } from './canvas';
 import { h, mount } from './dom';
 
 export const PALETTE = [
-  '#1f2937', '#ffffff', '#9ca3af', '#ef4444', '#f97316', '#facc15', '#22c55e',
-  '#14b8a6', '#3b82f6', '#8b5cf6', '#ec4899', '#92400e',
+  '#1f2937',
+  '#ffffff',
+  '#9ca3af',
+  '#ef4444',
+  '#f97316',
+  '#facc15',
+  '#22c55e',
+  '#14b8a6',
+  '#3b82f6',
+  '#8b5cf6',
+  '#ec4899',
+  '#92400e',
 ] as const;
 export const SIZES = [3, 6, 12, 24, 40] as const;
 
@@ -46,7 +57,8 @@ export class App {
   ) {
     this.root = root;
     const saved = safeGet('drawguess.lang');
-    this.lang = saved === 'ko' || saved === 'en' ? saved : detectLang(navigator.languages ?? [navigator.language]);
+    this.lang =
+      saved === 'ko' || saved === 'en' ? saved : detectLang(navigator.languages ?? [navigator.language]);
     const storage = sessionStore();
     this.client = new GameClient(storage ? { url: apiUrl, storage } : { url: apiUrl });
     this.wire();
@@ -127,8 +139,17 @@ export class App {
       value: safeGet('drawguess.nickname') ?? '',
       required: true,
     });
-    const num = (id: string, label: MessageKey, lim: { min: number; max: number; default: number }): HTMLElement =>
-      h('label', { class: 'field' }, this.t(label), h('input', { id, type: 'number', min: lim.min, max: lim.max, value: lim.default }));
+    const num = (
+      id: string,
+      label: MessageKey,
+      lim: { min: number; max: number; default: number },
+    ): HTMLElement =>
+      h(
+        'label',
+        { class: 'field' },
+        this.t(label),
+        h('input', { id, type: 'number', min: lim.min, max: lim.max, value: lim.default }),
+      );
     const code = h('input', {
       id: 'room-code',
       name: 'code',
@@ -184,7 +205,17 @@ export class App {
                 'li',
                 {},
                 h('span', { class: 'code' }, r.code),
-                h('span', {}, [`${r.players}${r.maxPlayers ? `/${r.maxPlayers}` : ''}`, r.language?.toUpperCase(), r.hostNickname].filter(Boolean).join(' · ')),
+                h(
+                  'span',
+                  {},
+                  [
+                    `${r.players}${r.maxPlayers ? `/${r.maxPlayers}` : ''}`,
+                    r.language?.toUpperCase(),
+                    r.hostNickname,
+                  ]
+                    .filter(Boolean)
+                    .join(' · '),
+                ),
                 h('button', { type: 'button', onclick: () => void join(r.code) }, this.t('joinRoom')),
               ),
             )
@@ -200,7 +231,11 @@ export class App {
       nick,
       h(
         'form',
-        { class: 'card', id: 'join-form', onsubmit: (e: Event) => (e.preventDefault(), void join(code.value)) },
+        {
+          class: 'card',
+          id: 'join-form',
+          onsubmit: (e: Event) => (e.preventDefault(), void join(code.value)),
+        },
         h('h2', {}, this.t('joinRoom')),
         h('div', { class: 'row' }, code, h('button', { type: 'submit', id: 'join-btn' }, this.t('joinRoom'))),
       ),
@@ -231,9 +266,24 @@ export class App {
                 h('option', { value: 'ko', selected: this.lang === 'ko' }, '한국어'),
               ),
             ),
-            h('label', { class: 'check' }, h('input', { id: 'set-private', type: 'checkbox' }), this.t('privateRoom')),
-            h('label', { class: 'field wide' }, this.t('customWords'), h('textarea', { id: 'set-words', rows: 2 })),
-            h('label', { class: 'check' }, h('input', { id: 'set-words-only', type: 'checkbox' }), this.t('customWordsOnly')),
+            h(
+              'label',
+              { class: 'check' },
+              h('input', { id: 'set-private', type: 'checkbox' }),
+              this.t('privateRoom'),
+            ),
+            h(
+              'label',
+              { class: 'field wide' },
+              this.t('customWords'),
+              h('textarea', { id: 'set-words', rows: 2 }),
+            ),
+            h(
+              'label',
+              { class: 'check' },
+              h('input', { id: 'set-words-only', type: 'checkbox' }),
+              this.t('customWordsOnly'),
+            ),
           ),
         ),
         h('button', { type: 'submit', id: 'create-btn', class: 'primary' }, this.t('createRoom')),
@@ -257,7 +307,8 @@ export class App {
 
   private readSettings(): Partial<RoomSettings> {
     const val = (id: string): string => (document.getElementById(id) as HTMLInputElement | null)?.value ?? '';
-    const checked = (id: string): boolean => (document.getElementById(id) as HTMLInputElement | null)?.checked ?? false;
+    const checked = (id: string): boolean =>
+      (document.getElementById(id) as HTMLInputElement | null)?.checked ?? false;
     const int = (id: string, lim: { min: number; max: number; default: number }): number => {
       const n = Math.round(Number(val(id)));
       return Number.isFinite(n) ? Math.min(lim.max, Math.max(lim.min, n)) : lim.default;
@@ -289,9 +340,13 @@ export class App {
       const list = Array.isArray(body) ? body : ((body as { rooms?: unknown }).rooms ?? []);
       if (!Array.isArray(list)) return [];
       return list
-        .filter((r): r is Record<string, unknown> => typeof r === 'object' && r !== null && typeof r.code === 'string')
+        .filter(
+          (r): r is Record<string, unknown> =>
+            typeof r === 'object' && r !== null && typeof r.code === 'string',
+        )
         .map((r) => {
-          const players = typeof r.players === 'number' ? r.players : Array.isArray(r.players) ? r.players.length : 0;
+          const players =
+            typeof r.players === 'number' ? r.players : Array.isArray(r.players) ? r.players.length : 0;
           const room: PublicRoom = { code: String(r.code), players };
           return {
             ...room,
@@ -325,7 +380,13 @@ export class App {
       width: 800,
       height: 600,
     });
-    const chatLog = h('ol', { id: 'chat-log', class: 'chat-log', role: 'log', 'aria-live': 'polite', 'aria-label': this.t('chat') });
+    const chatLog = h('ol', {
+      id: 'chat-log',
+      class: 'chat-log',
+      role: 'log',
+      'aria-live': 'polite',
+      'aria-label': this.t('chat'),
+    });
     const chatInput = h('input', {
       id: 'chat-input',
       autocomplete: 'off',
@@ -355,9 +416,20 @@ export class App {
         h(
           'div',
           { class: 'board-wrap', id: 'board-wrap' },
-          h('div', { class: 'board-frame' }, canvas, h('div', { id: 'overlay', class: 'overlay', hidden: true })),
+          h(
+            'div',
+            { class: 'board-frame' },
+            canvas,
+            h('div', { id: 'overlay', class: 'overlay', hidden: true }),
+          ),
         ),
-        h('div', { id: 'tools', class: 'tools', role: 'toolbar', 'aria-label': this.t('tools'), hidden: true }),
+        h('div', {
+          id: 'tools',
+          class: 'tools',
+          role: 'toolbar',
+          'aria-label': this.t('tools'),
+          hidden: true,
+        }),
       ),
       h(
         'section',
@@ -365,7 +437,11 @@ export class App {
         chatLog,
         h(
           'form',
-          { id: 'chat-form', class: 'row', onsubmit: (e: Event) => (e.preventDefault(), void this.sendChat()) },
+          {
+            id: 'chat-form',
+            class: 'row',
+            onsubmit: (e: Event) => (e.preventDefault(), void this.sendChat()),
+          },
           chatInput,
           h('button', { type: 'submit' }, this.t('send')),
         ),
@@ -457,8 +533,28 @@ export class App {
       h(
         'div',
         { class: 'group' },
-        h('button', { type: 'button', id: 'undo-btn', 'aria-label': this.t('undo'), title: this.t('undo'), onclick: () => void board.undo().catch(() => undefined) }, `↶ ${this.t('undo')}`),
-        h('button', { type: 'button', id: 'clear-btn', 'aria-label': this.t('clear'), title: this.t('clear'), onclick: () => void board.clear().catch(() => undefined) }, this.t('clear')),
+        h(
+          'button',
+          {
+            type: 'button',
+            id: 'undo-btn',
+            'aria-label': this.t('undo'),
+            title: this.t('undo'),
+            onclick: () => void board.undo().catch(() => undefined),
+          },
+          `↶ ${this.t('undo')}`,
+        ),
+        h(
+          'button',
+          {
+            type: 'button',
+            id: 'clear-btn',
+            'aria-label': this.t('clear'),
+            title: this.t('clear'),
+            onclick: () => void board.clear().catch(() => undefined),
+          },
+          this.t('clear'),
+        ),
       ),
     );
   }
@@ -470,7 +566,8 @@ export class App {
     if (s.phase === 'choosing' || s.phase === 'lobby') this.reveal = s.phase === 'lobby' ? null : this.reveal;
     if (s.phase !== 'choosing') this.choices = s.phase === 'drawing' ? [] : this.choices;
     if (s.phase === 'drawing' && s.drawerId === me && s.hint) this.myWord = s.hint;
-    if (s.phase !== 'game-end' && s.phase !== 'lobby') this.ranking = s.phase === 'turn-end' ? this.ranking : null;
+    if (s.phase !== 'game-end' && s.phase !== 'lobby')
+      this.ranking = s.phase === 'turn-end' ? this.ranking : null;
     if (this.board) {
       // A new turn starts from a blank board (a late joiner gets the picture through draw:sync).
       if (s.phase === 'choosing' && this.lastPhase !== 'choosing') this.board.reset();
@@ -489,7 +586,8 @@ export class App {
     this.renderOverlay();
     const input = document.getElementById('chat-input') as HTMLInputElement | null;
     if (input) {
-      const guessing = s.phase === 'drawing' && s.drawerId !== me && !s.players.find((p) => p.id === me)?.guessed;
+      const guessing =
+        s.phase === 'drawing' && s.drawerId !== me && !s.players.find((p) => p.id === me)?.guessed;
       input.placeholder = this.t(guessing ? 'guessPlaceholder' : 'chatPlaceholder');
     }
   }
@@ -505,18 +603,31 @@ export class App {
         h(
           'li',
           {
-            class: ['player', p.id === s.drawerId ? 'is-drawer' : '', p.guessed ? 'has-guessed' : '', p.connected ? '' : 'is-offline']
+            class: [
+              'player',
+              p.id === s.drawerId ? 'is-drawer' : '',
+              p.guessed ? 'has-guessed' : '',
+              p.connected ? '' : 'is-offline',
+            ]
               .filter(Boolean)
               .join(' '),
             'data-player-id': p.id,
           },
           h('span', { class: 'name' }, p.nickname),
           p.id === me ? h('span', { class: 'tag' }, this.t('you')) : null,
-          p.id === s.hostId ? h('span', { class: 'tag host', title: this.t('host'), 'aria-label': this.t('host') }, '★') : null,
-          p.id === s.drawerId && s.phase !== 'lobby' ? h('span', { class: 'tag', title: this.t('drawer'), 'aria-label': this.t('drawer') }, '✎') : null,
+          p.id === s.hostId
+            ? h('span', { class: 'tag host', title: this.t('host'), 'aria-label': this.t('host') }, '★')
+            : null,
+          p.id === s.drawerId && s.phase !== 'lobby'
+            ? h('span', { class: 'tag', title: this.t('drawer'), 'aria-label': this.t('drawer') }, '✎')
+            : null,
           p.guessed ? h('span', { class: 'tag' }, '✔') : null,
           !p.connected ? h('span', { class: 'tag muted' }, this.t('offline')) : null,
-          h('span', { class: 'score', 'aria-label': this.t('score'), 'data-score': p.score }, String(p.score)),
+          h(
+            'span',
+            { class: 'score', 'aria-label': this.t('score'), 'data-score': p.score },
+            String(p.score),
+          ),
           p.id !== me && s.players.length > 2
             ? h(
                 'button',
@@ -540,13 +651,22 @@ export class App {
     if (!el) return;
     const me = this.client.playerId;
     if (s.phase === 'drawing' && s.drawerId === me) {
-      mount(el, h('span', { class: 'muted' }, this.t('youDraw')), ' ', h('strong', { id: 'my-word' }, this.myWord ?? s.hint ?? ''));
+      mount(
+        el,
+        h('span', { class: 'muted' }, this.t('youDraw')),
+        ' ',
+        h('strong', { id: 'my-word' }, this.myWord ?? s.hint ?? ''),
+      );
     } else if (s.phase === 'drawing' && s.hint) {
       mount(
         el,
         h('span', { class: 'muted' }, this.t('isDrawing', { name: this.nameOf(s.drawerId ?? '') })),
         ' ',
-        h('strong', { id: 'hint', class: 'hint', 'aria-label': s.hint.replace(/_/g, '?') }, s.hint.split('').join(' ')),
+        h(
+          'strong',
+          { id: 'hint', class: 'hint', 'aria-label': s.hint.replace(/_/g, '?') },
+          s.hint.split('').join(' '),
+        ),
       );
     } else if (s.phase === 'choosing') {
       mount(el, this.t('isChoosing', { name: this.nameOf(s.drawerId ?? '') }));
@@ -571,7 +691,13 @@ export class App {
           'ol',
           {},
           this.ranking.map((r, i) =>
-            h('li', { class: `place-${i + 1}` }, h('span', { class: 'medal' }, medals[i] ?? `${i + 1}`), ` ${r.nickname} `, h('strong', {}, String(r.score))),
+            h(
+              'li',
+              { class: `place-${i + 1}` },
+              h('span', { class: 'medal' }, medals[i] ?? `${i + 1}`),
+              ` ${r.nickname} `,
+              h('strong', {}, String(r.score)),
+            ),
           ),
         ),
         h(
@@ -631,7 +757,11 @@ export class App {
         ),
       );
     } else if (s.phase === 'choosing') {
-      content = h('div', { class: 'panel' }, h('p', {}, this.t('isChoosing', { name: this.nameOf(s.drawerId ?? '') })));
+      content = h(
+        'div',
+        { class: 'panel' },
+        h('p', {}, this.t('isChoosing', { name: this.nameOf(s.drawerId ?? '') })),
+      );
     } else if (s.phase === 'lobby') {
       const isHost = s.hostId === me;
       const enough = s.players.filter((p) => p.connected).length >= 2;
@@ -682,7 +812,12 @@ export class App {
     const log = document.getElementById('chat-log');
     if (!log) return;
     log.appendChild(
-      h('li', { class: `msg ${cls}` }, name ? h('span', { class: 'who' }, `${name}: `) : null, h('span', { class: 'text' }, text)),
+      h(
+        'li',
+        { class: `msg ${cls}` },
+        name ? h('span', { class: 'who' }, `${name}: `) : null,
+        h('span', { class: 'text' }, text),
+      ),
     );
     while (log.children.length > 200) log.firstElementChild?.remove();
     log.scrollTop = log.scrollHeight;
@@ -739,7 +874,11 @@ export class App {
   }
 
   private banner(): HTMLElement {
-    const b = h('div', { id: 'banner', class: 'banner', role: 'status', hidden: true }, this.t('reconnecting'));
+    const b = h(
+      'div',
+      { id: 'banner', class: 'banner', role: 'status', hidden: true },
+      this.t('reconnecting'),
+    );
     this.els.banner = b;
     return b;
   }

@@ -1,13 +1,6 @@
 /** The drawing board: a canvas bound to the stroke model, pointer input (mouse, pen, touch) and the client. */
 import type { DrawOp, Fill, Stroke, Tool } from '@hybrid/game-protocol';
-import {
-  ASPECT,
-  Drawing,
-  StrokeBuilder,
-  normalize,
-  renderOp,
-  type Surface,
-} from '../draw/model';
+import { ASPECT, Drawing, StrokeBuilder, normalize, renderOp, type Surface } from '../draw/model';
 
 export type BoardTool = Tool | 'fill';
 
