@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page, WebSocketRoute } from 'playwright-core';
 import { ARTIFACTS, launchBrowser, startStack, type Stack } from './helpers';
 
 jest.setTimeout(120_000);
@@ -20,7 +20,7 @@ const contexts: BrowserContext[] = [];
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   // Short pauses between turns keep the suite quick; draw and choose times are the defaults.
-  stack = await startStack(join(ARTIFACTS, 'site'), { TURN_END_SEC: '2', GAME_END_SEC: '30' });
+  stack = await startStack(join(ARTIFACTS, 'site'), { TURN_END_SEC: '4', GAME_END_SEC: '30' });
   browser = await launchBrowser();
 });
 afterAll(async () => {
@@ -29,13 +29,38 @@ afterAll(async () => {
   await stack?.stop();
 });
 
+/** Each page's WebSocket goes through a route the test can cut, like a dropped network. */
+interface Link {
+  cut: boolean;
+  readonly open: Set<WebSocketRoute>;
+}
+const links = new Map<Page, Link>();
+
 async function newPage(viewport = { width: 1280, height: 800 }, locale = 'en-US'): Promise<Page> {
   const ctx = await browser.newContext({ viewport, locale });
   contexts.push(ctx);
   const page = await ctx.newPage();
   page.on('pageerror', (e) => console.error('page error:', e.message));
+  const link: Link = { cut: false, open: new Set() };
+  links.set(page, link);
+  await page.routeWebSocket(/\/socket\.io\//, (ws) => {
+    if (link.cut) {
+      void ws.close({ code: 4000, reason: 'network cut by the test' });
+      return;
+    }
+    ws.connectToServer();
+    link.open.add(ws);
+  });
   return page;
 }
+
+async function cutNetwork(page: Page): Promise<void> {
+  const link = links.get(page)!;
+  link.cut = true;
+  for (const ws of link.open) await ws.close({ code: 4000, reason: 'network cut by the test' });
+  link.open.clear();
+}
+const restoreNetwork = (page: Page) => void (links.get(page)!.cut = false);
 
 /** Color of the board's pixel at normalized (x, y). */
 const pixel = (page: Page, x: number, y: number) =>
@@ -75,7 +100,13 @@ async function drawerOf(pages: Page[]): Promise<[Page, Page[]]> {
   return [pages[i]!, pages.filter((_, n) => n !== i)];
 }
 
-async function playTurn(drawer: Page, guessers: Page[], shotPrefix: string, wrongGuess: boolean) {
+async function playTurn(
+  drawer: Page,
+  guessers: Page[],
+  shotPrefix: string,
+  wrongGuess: boolean,
+  whileDrawing?: () => Promise<void>,
+) {
   await shot(drawer, `${shotPrefix}-1-word-choice`);
   const word = (await drawer.locator('#word-choices button').first().textContent())!.trim();
   await drawer.locator('#word-choices button').first().click();
@@ -102,6 +133,7 @@ async function playTurn(drawer: Page, guessers: Page[], shotPrefix: string, wron
   await shot(drawer, `${shotPrefix}-2-drawer-drawing`);
   await shot(guessers[0]!, `${shotPrefix}-3-guesser-sees-stroke`);
 
+  await whileDrawing?.();
   if (wrongGuess) {
     await guessers[0]!.fill('#chat-input', 'definitely wrong');
     await guessers[0]!.press('#chat-input', 'Enter');
@@ -173,7 +205,28 @@ test('three players create, join, draw, guess, reconnect and finish a game', asy
     [carol, 'Carol'],
   ]);
   const [drawer1, guessers1] = await drawerOf(everyone);
-  const word1 = await playTurn(drawer1, guessers1, '2-turn1', true);
+  const word1 = await playTurn(drawer1, guessers1, '2-turn1', true, async () => {
+    const [drawer, guessers] = [drawer1, guessers1];
+    // The network drops for a guesser: a banner says so, the others see them offline; when it
+    // comes back the seat is taken back with its score.
+    const dropped = guessers[1]!;
+    const droppedName = names.get(dropped)!;
+    const before = await scoreOf(drawer, droppedName);
+    await cutNetwork(dropped);
+    await dropped.locator('#banner:not([hidden])', { hasText: 'reconnecting' }).waitFor();
+    await drawer
+      .locator('#players li', { hasText: droppedName })
+      .locator('.tag', { hasText: 'offline' })
+      .waitFor();
+    await shot(dropped, '2-turn1-6-reconnecting');
+    restoreNetwork(dropped);
+    await dropped.locator('#banner').waitFor({ state: 'hidden', timeout: 15_000 });
+    await drawer
+      .locator('#players li', { hasText: droppedName })
+      .locator('.tag', { hasText: 'offline' })
+      .waitFor({ state: 'detached' });
+    expect(await scoreOf(dropped, droppedName)).toBe(before);
+  });
   expect(['giraffe', 'rocket', 'castle']).toContain(word1);
 
   // Scores updated on every screen, the same figures.
@@ -191,7 +244,7 @@ test('three players create, join, draw, guess, reconnect and finish a game', asy
   expect(await scoreOf(reloaded, myName)).toBe(scores.get(myName));
   expect(await reloaded.locator('#players li').count()).toBe(3);
   expect(await drawer1.locator('#players li').count()).toBe(3);
-  await shot(reloaded, '2-turn1-6-after-reload');
+  await shot(reloaded, '2-turn1-7-after-reload');
 
   // The two remaining turns of the round; then the podium.
   const [drawer2, guessers2] = await drawerOf(everyone);
