@@ -139,6 +139,12 @@ async function playTurn(
     await guessers[0]!.press('#chat-input', 'Enter');
     for (const p of [drawer, ...guessers])
       await p.locator('#chat-log .msg', { hasText: 'definitely wrong' }).waitFor();
+    // One letter off: told "close" privately, nobody else sees it.
+    const near = word.slice(0, -1);
+    await guessers[0]!.fill('#chat-input', near);
+    await guessers[0]!.press('#chat-input', 'Enter');
+    await guessers[0]!.locator('#chat-log .msg.close', { hasText: `${near} is close!` }).waitFor();
+    expect(await drawer.locator('#chat-log .msg.close').count()).toBe(0);
   }
   const drawerSaw = await drawer.locator('#chat-log .msg.correct', { hasText: 'guessed the word' }).count();
   for (const [n, g] of guessers.entries()) {
@@ -279,7 +285,41 @@ test('a late joiner sees the current picture; the phone layout and Korean text r
   const [drawer, [other]] = await drawerOf([host, second]);
   await drawer.locator('#word-choices button').first().click();
   await drawer.locator('#my-word').waitFor();
-  await drawLine(drawer, 0.1, 0.9, 0.3);
+  await drawLine(drawer, 0.001, 0.999, 0.3); // wall to wall, so a fill below stops at it
+
+  // Fill, undo and clear reach the other player.
+  await drawer.click('button[data-tool="fill"]');
+  await drawer.click('button[aria-label="Color #ef4444"], button[aria-label="색 #ef4444"]');
+  const box = (await drawer.locator('#board').boundingBox())!;
+  await drawer.mouse.click(box.x + box.width * 0.5, box.y + box.height * 0.8);
+  await other!.waitForFunction(() => {
+    const c = document.querySelector<HTMLCanvasElement>('#board')!;
+    const d = c
+      .getContext('2d')!
+      .getImageData(Math.floor(c.width / 2), Math.floor(c.height * 0.8), 1, 1).data;
+    return d[0] === 239 && d[1] === 68 && d[2] === 68;
+  });
+  // The fill stops at the line: above it stays white.
+  expect(await pixel(other!, 0.5, 0.1)).toEqual([255, 255, 255]);
+  await drawer.click('button[data-tool="pen"]');
+  await drawer.click('button[aria-label="Color #1f2937"], button[aria-label="색 #1f2937"]');
+  await drawLine(drawer, 0.1, 0.9, 0.6);
+  await other!.waitForFunction(() => {
+    const c = document.querySelector<HTMLCanvasElement>('#board')!;
+    const d = c
+      .getContext('2d')!
+      .getImageData(Math.floor(c.width / 2), Math.floor(c.height * 0.6), 1, 1).data;
+    return d[0] !== 239;
+  });
+  await drawer.click('#undo-btn');
+  await other!.waitForFunction(() => {
+    const c = document.querySelector<HTMLCanvasElement>('#board')!;
+    const d = c
+      .getContext('2d')!
+      .getImageData(Math.floor(c.width / 2), Math.floor(c.height * 0.6), 1, 1).data;
+    return d[0] === 239 && d[1] === 68 && d[2] === 68;
+  });
+  expect(await pixel(drawer, 0.5, 0.6)).toEqual([239, 68, 68]);
 
   // A third player arrives mid-turn and gets the drawing so far.
   const late = await newPage({ width: 800, height: 700 });
@@ -294,12 +334,23 @@ test('a late joiner sees the current picture; the phone layout and Korean text r
       .getImageData(Math.floor(c.width / 2), Math.floor(c.height * 0.3), 1, 1).data;
     return d[0] === 31 && d[1] === 41 && d[2] === 55;
   });
-  expect(await pixel(late, 0.5, 0.8)).toEqual([255, 255, 255]);
+  expect(await pixel(late, 0.5, 0.8)).toEqual([239, 68, 68]);
+  expect(await pixel(late, 0.5, 0.1)).toEqual([255, 255, 255]);
   await shot(late, '7-late-joiner');
   await shot(second, '8-phone-drawing');
-  void other;
   // Phone layout: the board fits the narrow screen.
-  const box = await second.locator('#board').boundingBox();
-  expect(box!.width).toBeLessThanOrEqual(390);
-  expect(box!.width).toBeGreaterThan(300);
+  const phoneBoard = await second.locator('#board').boundingBox();
+  expect(phoneBoard!.width).toBeLessThanOrEqual(390);
+  expect(phoneBoard!.width).toBeGreaterThan(300);
+  await drawer.click('#clear-btn');
+  for (const p of [late, other!]) {
+    await p.waitForFunction(() => {
+      const c = document.querySelector<HTMLCanvasElement>('#board')!;
+      const d = c
+        .getContext('2d')!
+        .getImageData(Math.floor(c.width / 2), Math.floor(c.height * 0.3), 1, 1).data;
+      return d[0] === 255 && d[1] === 255 && d[2] === 255;
+    });
+    expect(await pixel(p, 0.5, 0.8)).toEqual([255, 255, 255]);
+  }
 });
