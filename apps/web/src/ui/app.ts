@@ -78,7 +78,29 @@ export class App {
     return translate(this.lang, key, vars);
   }
 
+  /** Drawer shortcuts: B pen, E eraser, F fill, Ctrl/Cmd+Z undo (not while typing). */
+  private onKey(e: KeyboardEvent): void {
+    const board = this.board;
+    if (!board?.enabled || e.altKey) return;
+    const target = e.target as HTMLElement | null;
+    if (target && (target.tagName === 'INPUT' || target.tagName === 'TEXTAREA' || target.isContentEditable))
+      return;
+    const key = e.key.toLowerCase();
+    if ((e.ctrlKey || e.metaKey) && key === 'z') {
+      e.preventDefault();
+      void board.undo().catch(() => undefined);
+      return;
+    }
+    if (e.ctrlKey || e.metaKey) return;
+    const tool = ({ b: 'pen', e: 'eraser', f: 'fill' } as const)[key as 'b' | 'e' | 'f'];
+    if (tool) {
+      board.tool = tool;
+      this.renderTools();
+    }
+  }
+
   private wire(): void {
+    document.addEventListener('keydown', (e) => this.onKey(e));
     const c = this.client;
     c.on('status', (s) => this.renderBanner(s === 'reconnecting' || (s === 'connecting' && !!c.seat)));
     c.on('seat:lost', (e) => {
@@ -376,7 +398,6 @@ export class App {
       id: 'board',
       role: 'img',
       'aria-label': this.t('canvas'),
-      tabindex: 0,
       width: 800,
       height: 600,
     });
