@@ -101,7 +101,8 @@ export function stateFor(room: RoomRec, viewer: string | null): RoomState {
     drawerId: room.drawerId,
     hint: room.phase === 'drawing' ? hint : null,
     endsAt: room.endsAt,
-    settings: room.settings,
+    // Custom words are the word pool: nobody's view carries them (they would give answers away).
+    settings: { ...room.settings, customWords: [] },
   };
 }
 
