@@ -46,7 +46,13 @@ async function waitHttp(url: string, child: ChildProcess, out: () => string): Pr
   const end = Date.now() + 30000;
   while (Date.now() < end) {
     if (child.exitCode !== null) throw new Error(`server exited:\n${out()}`);
-    if (await fetch(url).then((r) => r.ok, () => false)) return;
+    if (
+      await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
     await sleep(100);
   }
   throw new Error(`server did not start:\n${out()}`);
@@ -99,13 +105,24 @@ class Recorder {
   figures(name: string): Figures {
     const sorted = [...this.lat].sort((a, b) => a - b);
     const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
-    return { name, delivered: this.delivered, expected: this.sent * (PER_ROOM - 1), p50: q(0.5), p99: q(0.99) };
+    return {
+      name,
+      delivered: this.delivered,
+      expected: this.sent * (PER_ROOM - 1),
+      p50: q(0.5),
+      p99: q(0.99),
+    };
   }
 }
 
 const strokeFor = (seq: number) => ({
   // The sequence number rides in the first point (exact in a double): 0..1 like any point.
-  points: [[seq / 1_000_000, 0.5], [0.25, 0.75], [0.5, 0.5], [0.75, 0.25]] as [number, number][],
+  points: [
+    [seq / 1_000_000, 0.5],
+    [0.25, 0.75],
+    [0.5, 0.5],
+    [0.75, 0.25],
+  ] as [number, number][],
   color: '#1a2b3c',
   size: 6,
   tool: 'pen' as const,
@@ -142,7 +159,10 @@ async function benchRaw(): Promise<Figures> {
     const room: WebSocket[] = [];
     for (let c = 0; c < PER_ROOM; c++) {
       const ws = new WebSocket(`ws://127.0.0.1:${port}/?room=${r}`);
-      if (c > 0) ws.on('message', (d) => rec.onReceive(r, seqOf(JSON.parse(d.toString()) as { points: [number, number][] })));
+      if (c > 0)
+        ws.on('message', (d) =>
+          rec.onReceive(r, seqOf(JSON.parse(d.toString()) as { points: [number, number][] })),
+        );
       room.push(ws);
     }
     await Promise.all(room.map((ws) => new Promise((res) => ws.once('open', res))));
@@ -191,8 +211,13 @@ async function benchGame(replicas: number): Promise<Figures> {
       const url = servers[k++ % servers.length]!.url;
       room.push(connect(url, { transports: ['websocket'], reconnection: false, forceNew: true }));
     }
-    await Promise.all(room.map((s) => new Promise((res) => (s.connected ? res(null) : s.once('connect', () => res(null))))));
-    const created = await call(room[0]!, 'room:create', { nickname: 'drawer', settings: { drawTimeSec: 240, maxPlayers: 12, rounds: 1, isPrivate: true } });
+    await Promise.all(
+      room.map((s) => new Promise((res) => (s.connected ? res(null) : s.once('connect', () => res(null))))),
+    );
+    const created = await call(room[0]!, 'room:create', {
+      nickname: 'drawer',
+      settings: { drawTimeSec: 240, maxPlayers: 12, rounds: 1, isPrivate: true },
+    });
     const code = (created.data as { code: string }).code;
     for (let c = 1; c < PER_ROOM; c++) {
       const s = room[c]!;
@@ -216,9 +241,13 @@ async function benchGame(replicas: number): Promise<Figures> {
     rec,
     rooms.map((room, r) => (seq: number) => {
       rec.onSend(r, seq);
-      (room[0] as unknown as { emit: (...a: unknown[]) => void }).emit('draw:stroke', strokeFor(seq), (a: Ack) => {
-        if (!a.ok) refused++;
-      });
+      (room[0] as unknown as { emit: (...a: unknown[]) => void }).emit(
+        'draw:stroke',
+        strokeFor(seq),
+        (a: Ack) => {
+          if (!a.ok) refused++;
+        },
+      );
     }),
   );
   const mem = servers.map((s) => rssMb(s.child.pid!));
@@ -232,7 +261,9 @@ async function benchGame(replicas: number): Promise<Figures> {
 }
 
 function print(f: Figures, ref?: Figures) {
-  const ratio = ref ? `  p99 ratio ${(f.p99 / ref.p99).toFixed(2)}x, p50 ratio ${(f.p50 / ref.p50).toFixed(2)}x` : '';
+  const ratio = ref
+    ? `  p99 ratio ${(f.p99 / ref.p99).toFixed(2)}x, p50 ratio ${(f.p50 / ref.p50).toFixed(2)}x`
+    : '';
   console.log(
     `${f.name.padEnd(26)} delivered ${f.delivered}/${f.expected}  p50 ${f.p50.toFixed(2)} ms  p99 ${f.p99.toFixed(2)} ms  RSS ${f.rss ?? '-'}${ratio}`,
   );
@@ -243,7 +274,9 @@ async function main() {
     const b = spawnSync('pnpm', ['exec', 'tsc', '-b'], { cwd: pkg, stdio: 'inherit' });
     if (b.status !== 0) process.exit(1);
   }
-  console.log(`load: ${ROOMS} rooms x ${PER_ROOM} clients = ${ROOMS * PER_ROOM}, one drawer per room, ${RATE} strokes/s for ${SECONDS} s (loopback)`);
+  console.log(
+    `load: ${ROOMS} rooms x ${PER_ROOM} clients = ${ROOMS * PER_ROOM}, one drawer per room, ${RATE} strokes/s for ${SECONDS} s (loopback)`,
+  );
   const raw = await benchRaw();
   print(raw);
   const one = await benchGame(1);
@@ -253,7 +286,9 @@ async function main() {
     two = await benchGame(2);
     print(two, raw);
   }
-  console.log('targets: nothing lost; p99 <= 1.0x raw (one server), <= 1.5x raw (2 replicas + Redis); RSS <= 120 MB at 1,000 clients');
+  console.log(
+    'targets: nothing lost; p99 <= 1.0x raw (one server), <= 1.5x raw (2 replicas + Redis); RSS <= 120 MB at 1,000 clients',
+  );
   process.exit(0);
 }
 

@@ -13,7 +13,8 @@ wss.on('connection', (ws, req) => {
   if (!members) rooms.set(room, (members = new Set()));
   members.add(ws);
   ws.on('message', (data, isBinary) => {
-    for (const other of members) if (other !== ws && other.readyState === other.OPEN) other.send(data, { binary: isBinary });
+    for (const other of members)
+      if (other !== ws && other.readyState === other.OPEN) other.send(data, { binary: isBinary });
   });
   ws.on('close', () => members.delete(ws));
 });

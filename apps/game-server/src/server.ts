@@ -77,7 +77,10 @@ interface Outcome<T> {
 }
 
 const fail = (code: ErrorCode, message: string): Outcome<never> => ({ res: ackError(code, message) });
-const done = <T>(data: T, extra: Omit<Outcome<T>, 'res'> = {}): Outcome<T> => ({ res: ackOk(data), ...extra });
+const done = <T>(data: T, extra: Omit<Outcome<T>, 'res'> = {}): Outcome<T> => ({
+  res: ackOk(data),
+  ...extra,
+});
 
 const EVENT_LIMIT: Record<ClientEventName, LimitKind> = {
   'room:create': 'room',
@@ -181,7 +184,12 @@ export class GameServer {
     });
   }
 
-  private async dispatch(socket: GameSocket, event: ClientEventName, args: unknown[], fn: Handler): Promise<void> {
+  private async dispatch(
+    socket: GameSocket,
+    event: ClientEventName,
+    args: unknown[],
+    fn: Handler,
+  ): Promise<void> {
     const last = args[args.length - 1];
     let acked = false;
     const ack: AnyAck = (res) => {
@@ -194,7 +202,11 @@ export class GameServer {
       const kind = EVENT_LIMIT[event];
       if (!socket.data.buckets[kind].take())
         return ack(ackError('RATE_LIMITED', `too many ${kind} events; slow down`));
-      const validate = clientSchemas[event] as (x: unknown) => { ok: boolean; value?: unknown; message?: string };
+      const validate = clientSchemas[event] as (x: unknown) => {
+        ok: boolean;
+        value?: unknown;
+        message?: string;
+      };
       const parsed = validate(raw);
       if (!parsed.ok) return ack(ackError('INVALID_PAYLOAD', parsed.message ?? 'invalid payload'));
       await fn(socket, parsed.value, ack);
@@ -293,7 +305,9 @@ export class GameServer {
   private async create(socket: GameSocket, input: CreateInput, ack: AnyAck): Promise<void> {
     const settings = resolveSettings(input.settings);
     if (settings.customWordsOnly && settings.customWords.length === 0)
-      return ack(ackError('INVALID_PAYLOAD', 'settings.customWords must not be empty when customWordsOnly is true'));
+      return ack(
+        ackError('INVALID_PAYLOAD', 'settings.customWords must not be empty when customWordsOnly is true'),
+      );
     await this.leaveCurrent(socket);
     const id = newId();
     let code = newCode();
@@ -368,12 +382,16 @@ export class GameServer {
   private async leaveCurrent(socket: GameSocket): Promise<void> {
     const { roomId, playerId } = socket.data;
     if (!roomId || !playerId) return;
-    await this.mutate(roomId, () => undefined, (room, fx, now) => {
-      const p = findPlayer(room, playerId);
-      if (!p || p.socketId !== socket.id) return fail('NOT_FOUND', 'not in this room');
-      removePlayer(room, playerId, now, this.t, fx);
-      return done(null);
-    });
+    await this.mutate(
+      roomId,
+      () => undefined,
+      (room, fx, now) => {
+        const p = findPlayer(room, playerId);
+        if (!p || p.socketId !== socket.id) return fail('NOT_FOUND', 'not in this room');
+        removePlayer(room, playerId, now, this.t, fx);
+        return done(null);
+      },
+    );
     void socket.leave(roomChannel(roomId));
     void socket.leave(insidersChannel(roomId));
     void socket.leave(playerChannel(playerId));
@@ -391,12 +409,16 @@ export class GameServer {
     const { roomId, playerId } = socket.data;
     if (!roomId || !playerId) return;
     try {
-      await this.mutate(roomId, () => undefined, (room, fx, now) => {
-        const p = findPlayer(room, playerId);
-        if (!p || p.socketId !== socket.id) return fail('NOT_FOUND', 'stale socket');
-        disconnectPlayer(room, p, now, this.t, fx);
-        return done(null);
-      });
+      await this.mutate(
+        roomId,
+        () => undefined,
+        (room, fx, now) => {
+          const p = findPlayer(room, playerId);
+          if (!p || p.socketId !== socket.id) return fail('NOT_FOUND', 'stale socket');
+          disconnectPlayer(room, p, now, this.t, fx);
+          return done(null);
+        },
+      );
     } catch (err) {
       this.opts.log.warn({ err, roomId }, 'could not record a disconnect');
     }
@@ -418,8 +440,10 @@ export class GameServer {
     await this.mutate(at.roomId, ack, (room, fx, now) => {
       if (!findPlayer(room, at.playerId)) return fail('NOT_FOUND', 'you are not in this room');
       if (room.hostId !== at.playerId) return fail('NOT_HOST', 'only the host can start the game');
-      if (room.phase !== 'lobby' && room.phase !== 'game-end') return fail('BAD_STATE', 'a game is already running');
-      if (connectedPlayers(room).length < 2) return fail('BAD_STATE', 'at least 2 connected players are needed');
+      if (room.phase !== 'lobby' && room.phase !== 'game-end')
+        return fail('BAD_STATE', 'a game is already running');
+      if (connectedPlayers(room).length < 2)
+        return fail('BAD_STATE', 'at least 2 connected players are needed');
       startGame(room, now, this.t, fx);
       return done(null);
     });
@@ -445,8 +469,10 @@ export class GameServer {
     if (room.drawerId !== at.playerId) return ack(ackError('NOT_DRAWER', 'only the drawer draws'));
     if (room.phase !== 'drawing') return ack(ackError('BAD_STATE', 'not drawing now'));
     let stored = true;
-    if (event === 'draw:stroke') stored = await this.store.pushOp(room.id, { type: 'stroke', stroke: input as Stroke });
-    else if (event === 'draw:fill') stored = await this.store.pushOp(room.id, { type: 'fill', fill: input as Fill });
+    if (event === 'draw:stroke')
+      stored = await this.store.pushOp(room.id, { type: 'stroke', stroke: input as Stroke });
+    else if (event === 'draw:fill')
+      stored = await this.store.pushOp(room.id, { type: 'fill', fill: input as Fill });
     else if (event === 'draw:undo') await this.store.popOp(room.id);
     else await this.store.clearOps(room.id);
     if (!stored) return ack(ackError('BAD_STATE', 'the drawing is full; clear it first'));

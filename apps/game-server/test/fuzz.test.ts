@@ -43,7 +43,9 @@ function junk(r: () => number, depth = 0): unknown {
     case 4:
       return '';
     case 5:
-      return String.fromCodePoint(...Array.from({ length: 1 + Math.floor(r() * 40) }, () => Math.floor(r() * 0x2fff)));
+      return String.fromCodePoint(
+        ...Array.from({ length: 1 + Math.floor(r() * 40) }, () => Math.floor(r() * 0x2fff)),
+      );
     case 6:
       return 'x'.repeat(Math.floor(r() * 2000));
     case 7:
@@ -51,7 +53,9 @@ function junk(r: () => number, depth = 0): unknown {
     case 8:
       return depth > 3
         ? {}
-        : Object.fromEntries(Array.from({ length: Math.floor(r() * 4) }, (_, i) => [`k${i}`, junk(r, depth + 1)]));
+        : Object.fromEntries(
+            Array.from({ length: Math.floor(r() * 4) }, (_, i) => [`k${i}`, junk(r, depth + 1)]),
+          );
     case 9:
       return depth > 3 ? [] : Array.from({ length: 300 }, () => [r(), r()]);
     case 10:
@@ -154,7 +158,17 @@ describe('fuzzing every event', () => {
     // Malformed Socket.IO / engine.io frames on a raw WebSocket: the server drops them, nothing more.
     const raw = new WebSocket(`${server.url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`);
     await new Promise((res) => raw.once('open', res));
-    for (const frame of ['40', '42["chat:send"', '42[{"a":1}]', '4{', '42["draw:stroke",{"points":[[1e309,0]]}]', 'garbage', '451-["x",{"_placeholder":true,"num":9}]', '2probe', '']) {
+    for (const frame of [
+      '40',
+      '42["chat:send"',
+      '42[{"a":1}]',
+      '4{',
+      '42["draw:stroke",{"points":[[1e309,0]]}]',
+      'garbage',
+      '451-["x",{"_placeholder":true,"num":9}]',
+      '2probe',
+      '',
+    ]) {
       if (raw.readyState === WebSocket.OPEN) raw.send(frame);
     }
     if (raw.readyState === WebSocket.OPEN) raw.send(Buffer.from([0xff, 0x00, 0x13, 0x37]));
@@ -176,6 +190,9 @@ describe('fuzzing every event', () => {
       .filter((x) => x.event !== 'room:state' && x.event !== 'draw:sync');
     expect(leaked).toEqual([]);
     // And the fuzzers still play normally.
-    expect(await watcher.ok('chat:send', { text: 'a normal guess' })).toEqual({ correct: false, close: false });
+    expect(await watcher.ok('chat:send', { text: 'a normal guess' })).toEqual({
+      correct: false,
+      close: false,
+    });
   });
 });

@@ -1,5 +1,11 @@
 import type { RoomState } from '@hybrid/game-protocol';
-import { createTestDatabase, eventually, testUrls, uniqueName, type TestDatabase } from '@hybrid/tools/test-env';
+import {
+  createTestDatabase,
+  eventually,
+  testUrls,
+  uniqueName,
+  type TestDatabase,
+} from '@hybrid/tools/test-env';
 import { drawerPoints } from '../src/game';
 import { dropRedisPrefix, nthDrawer, Player, sleep, startServer, until, type TestServer } from './helpers';
 
@@ -7,7 +13,15 @@ type TurnEnd = { word: string; gained: Record<string, number>; scores: Record<st
 type GameEnd = { ranking: { playerId: string; nickname: string; score: number }[] };
 
 const WORDS = ['zebracorn', 'moonpickle', 'quasarbanana', 'velvetanvil', 'glimmertoad', 'paperkraken'];
-const stroke = (x = 0.5) => ({ points: [[x, 0.1], [x, 0.2]], color: '#112233', size: 4, tool: 'pen' });
+const stroke = (x = 0.5) => ({
+  points: [
+    [x, 0.1],
+    [x, 0.2],
+  ],
+  color: '#112233',
+  size: 4,
+  tool: 'pen',
+});
 
 describe('DrawGuess over Redis and PostgreSQL', () => {
   let db: TestDatabase;
@@ -53,71 +67,88 @@ describe('DrawGuess over Redis and PostgreSQL', () => {
   it.each([
     [3, 2],
     [4, 1],
-  ])('plays a full game with %i players and %i rounds: turns, hidden answers, close guesses, scoring, results', async (n, rounds) => {
-    const ps = await room(n, { rounds, hints: 0, drawTimeSec: 60 });
-    const [host, p1] = ps as [Player, Player];
-    expect(await p1.call('game:start', {})).toMatchObject({ ok: false, error: { code: 'NOT_HOST' } });
-    await host.ok('game:start', {});
-    const drawers: string[] = [];
-    const gainedTotal: Record<string, number> = {};
-    for (let turn = 1; turn <= n * rounds; turn++) {
-      const { drawer, words } = await nthDrawer(ps, turn);
-      drawers.push(drawer.playerId);
-      const guessers = ps.filter((p) => p !== drawer);
-      const marks = new Map(guessers.map((g) => [g, g.received.length]));
-      expect(await guessers[0]!.call('word:choose', { index: 0 })).toMatchObject({
-        ok: false,
-        error: { code: 'NOT_DRAWER' },
-      });
-      const { word } = await drawer.ok<{ word: string }>('word:choose', { index: 1 });
-      expect(words).toContain(word);
-      expect(await guessers[0]!.call('draw:stroke', stroke())).toMatchObject({ error: { code: 'NOT_DRAWER' } });
-      await drawer.ok('draw:stroke', stroke());
-      const [first, second, ...rest] = guessers as [Player, Player, ...Player[]];
-      // One edit away: close, told to the sender only, broadcast as an ordinary message.
-      const near = `${word.slice(0, -1)}x`;
-      const otherSees = second.next<{ text: string }>('chat:message', (m) => m.text === near);
-      expect(await first.ok('chat:send', { text: near })).toEqual({ correct: false, close: true });
-      await otherSees;
-      const turnEnd = second.next<TurnEnd>('turn:end');
-      expect(await first.ok('chat:send', { text: `  ${word.toUpperCase()} ` })).toEqual({
-        correct: true,
-        close: false,
-      });
-      await sleep(30);
-      for (const g of [second, ...rest]) expect(await g.ok('chat:send', { text: word })).toEqual({ correct: true, close: false });
-      const end = await turnEnd;
-      expect(end.word).toBe(word);
-      // The word reached no guesser before the turn ended, in any event.
-      for (const g of guessers) {
-        const upToEnd = g.received.slice(marks.get(g)!, g.received.findIndex((r, i) => i >= marks.get(g)! && r.event === 'turn:end'));
-        expect(JSON.stringify(upToEnd).toLowerCase()).not.toContain(word);
+  ])(
+    'plays a full game with %i players and %i rounds: turns, hidden answers, close guesses, scoring, results',
+    async (n, rounds) => {
+      const ps = await room(n, { rounds, hints: 0, drawTimeSec: 60 });
+      const [host, p1] = ps as [Player, Player];
+      expect(await p1.call('game:start', {})).toMatchObject({ ok: false, error: { code: 'NOT_HOST' } });
+      await host.ok('game:start', {});
+      const drawers: string[] = [];
+      const gainedTotal: Record<string, number> = {};
+      for (let turn = 1; turn <= n * rounds; turn++) {
+        const { drawer, words } = await nthDrawer(ps, turn);
+        drawers.push(drawer.playerId);
+        const guessers = ps.filter((p) => p !== drawer);
+        const marks = new Map(guessers.map((g) => [g, g.received.length]));
+        expect(await guessers[0]!.call('word:choose', { index: 0 })).toMatchObject({
+          ok: false,
+          error: { code: 'NOT_DRAWER' },
+        });
+        const { word } = await drawer.ok<{ word: string }>('word:choose', { index: 1 });
+        expect(words).toContain(word);
+        expect(await guessers[0]!.call('draw:stroke', stroke())).toMatchObject({
+          error: { code: 'NOT_DRAWER' },
+        });
+        await drawer.ok('draw:stroke', stroke());
+        const [first, second, ...rest] = guessers as [Player, Player, ...Player[]];
+        // One edit away: close, told to the sender only, broadcast as an ordinary message.
+        const near = `${word.slice(0, -1)}x`;
+        const otherSees = second.next<{ text: string }>('chat:message', (m) => m.text === near);
+        expect(await first.ok('chat:send', { text: near })).toEqual({ correct: false, close: true });
+        await otherSees;
+        const turnEnd = second.next<TurnEnd>('turn:end');
+        expect(await first.ok('chat:send', { text: `  ${word.toUpperCase()} ` })).toEqual({
+          correct: true,
+          close: false,
+        });
+        await sleep(30);
+        for (const g of [second, ...rest])
+          expect(await g.ok('chat:send', { text: word })).toEqual({ correct: true, close: false });
+        const end = await turnEnd;
+        expect(end.word).toBe(word);
+        // The word reached no guesser before the turn ended, in any event.
+        for (const g of guessers) {
+          const upToEnd = g.received.slice(
+            marks.get(g)!,
+            g.received.findIndex((r, i) => i >= marks.get(g)! && r.event === 'turn:end'),
+          );
+          expect(JSON.stringify(upToEnd).toLowerCase()).not.toContain(word);
+        }
+        // Earlier guesses score more; both within the documented range.
+        const a = end.gained[first.playerId]!;
+        const b = end.gained[second.playerId]!;
+        expect(a).toBeGreaterThanOrEqual(b);
+        expect(b).toBeGreaterThanOrEqual(50);
+        expect(a).toBeLessThanOrEqual(300);
+        // The drawer: everyone guessed fast, so close to the 200 maximum.
+        const d = end.gained[drawer.playerId]!;
+        expect(d).toBeGreaterThan(drawerPoints(n - 1, Array(n - 1).fill(0.9)));
+        expect(d).toBeLessThanOrEqual(200);
+        for (const [id, g] of Object.entries(end.gained)) gainedTotal[id] = (gainedTotal[id] ?? 0) + g;
+        expect(end.scores).toEqual(gainedTotal);
       }
-      // Earlier guesses score more; both within the documented range.
-      const a = end.gained[first.playerId]!;
-      const b = end.gained[second.playerId]!;
-      expect(a).toBeGreaterThanOrEqual(b);
-      expect(b).toBeGreaterThanOrEqual(50);
-      expect(a).toBeLessThanOrEqual(300);
-      // The drawer: everyone guessed fast, so close to the 200 maximum.
-      const d = end.gained[drawer.playerId]!;
-      expect(d).toBeGreaterThan(drawerPoints(n - 1, Array(n - 1).fill(0.9)));
-      expect(d).toBeLessThanOrEqual(200);
-      for (const [id, g] of Object.entries(end.gained)) gainedTotal[id] = (gainedTotal[id] ?? 0) + g;
-      expect(end.scores).toEqual(gainedTotal);
-    }
-    const over = await host.seen<GameEnd>('game:end');
-    // Every player drew once per round.
-    for (const p of ps) expect(drawers.filter((d) => d === p.playerId)).toHaveLength(rounds);
-    expect(over.ranking.map((r) => r.score)).toEqual([...over.ranking.map((r) => r.score)].sort((x, y) => y - x));
-    for (const r of over.ranking) expect(r.score).toBe(gainedTotal[r.playerId]);
-    // The final scores reach PostgreSQL and the leaderboard.
-    await eventually(async () => {
-      const res = await fetch(`${server.url}/api/leaderboard?limit=50`);
-      const rows = (await res.json()) as { nickname: string; score: number }[];
-      return over.ranking.every((r) => rows.some((x) => x.nickname === r.nickname && x.score === r.score));
-    }, 10000, 'results in the leaderboard');
-  });
+      const over = await host.seen<GameEnd>('game:end');
+      // Every player drew once per round.
+      for (const p of ps) expect(drawers.filter((d) => d === p.playerId)).toHaveLength(rounds);
+      expect(over.ranking.map((r) => r.score)).toEqual(
+        [...over.ranking.map((r) => r.score)].sort((x, y) => y - x),
+      );
+      for (const r of over.ranking) expect(r.score).toBe(gainedTotal[r.playerId]);
+      // The final scores reach PostgreSQL and the leaderboard.
+      await eventually(
+        async () => {
+          const res = await fetch(`${server.url}/api/leaderboard?limit=50`);
+          const rows = (await res.json()) as { nickname: string; score: number }[];
+          return over.ranking.every((r) =>
+            rows.some((x) => x.nickname === r.nickname && x.score === r.score),
+          );
+        },
+        10000,
+        'results in the leaderboard',
+      );
+    },
+  );
 
   it('relays strokes, fill, undo and clear to the others, and a late joiner gets the drawing so far', async () => {
     const ps = await room(3, { rounds: 1, drawTimeSec: 60 });
@@ -166,7 +197,13 @@ describe('DrawGuess over Redis and PostgreSQL', () => {
       const a = new Player(fast.url, 'a');
       const b = new Player(fast.url, 'b');
       players.push(a, b);
-      await a.create({ rounds: 1, drawTimeSec: 20, hints: 3, customWords: ['abcdefgh'], customWordsOnly: true });
+      await a.create({
+        rounds: 1,
+        drawTimeSec: 20,
+        hints: 3,
+        customWords: ['abcdefgh'],
+        customWordsOnly: true,
+      });
       await b.join(a.code);
       await a.ok('game:start', {});
       const { drawer } = await nthDrawer([a, b], 1);
@@ -181,7 +218,8 @@ describe('DrawGuess over Redis and PostgreSQL', () => {
       const hints = guesser.events('hint') as { hint: string }[];
       // 3 hints over 2 s: at 0.5, 1.0 and 1.5 s, one more letter each.
       expect(hints.map((h) => [...h.hint].filter((c) => c !== '_').length)).toEqual([1, 2, 3]);
-      for (const h of hints) for (const [i, c] of [...h.hint].entries()) if (c !== '_') expect(c).toBe('abcdefgh'[i]);
+      for (const h of hints)
+        for (const [i, c] of [...h.hint].entries()) if (c !== '_') expect(c).toBe('abcdefgh'[i]);
       expect(drawer.events('hint')).toHaveLength(0);
       expect(end.gained[guesser.playerId]).toBe(0);
       expect(end.gained[drawer.playerId]).toBe(0);
@@ -199,11 +237,20 @@ describe('DrawGuess over Redis and PostgreSQL', () => {
     await drawer.ok('word:choose', { index: 0 });
     const guesser = ps.find((p) => p !== drawer && p !== host) ?? ps.find((p) => p !== drawer)!;
     await guesser.ok('chat:send', { text: words[0] });
-    const scored = (await until(() => host.lastState()?.players.find((p) => p.id === guesser.playerId && p.score > 0), 5000, 'score'))
-      .score;
+    const scored = (
+      await until(
+        () => host.lastState()?.players.find((p) => p.id === guesser.playerId && p.score > 0),
+        5000,
+        'score',
+      )
+    ).score;
     // The guesser drops, then comes back on a new connection with the session token.
     guesser.close();
-    await until(() => host.lastState()?.players.find((p) => p.id === guesser.playerId && !p.connected), 5000, 'away');
+    await until(
+      () => host.lastState()?.players.find((p) => p.id === guesser.playerId && !p.connected),
+      5000,
+      'away',
+    );
     const back = player(guesser.nickname);
     const state = await back.join(host.code, guesser.sessionToken);
     expect(back.playerId).toBe(guesser.playerId);
@@ -225,7 +272,9 @@ describe('DrawGuess over Redis and PostgreSQL', () => {
   it('kicks a player by majority vote of the connected players', async () => {
     const ps = await room(4);
     const [a, b, c, d] = ps as [Player, Player, Player, Player];
-    expect(await a.call('kick:vote', { playerId: a.playerId })).toMatchObject({ error: { code: 'BAD_STATE' } });
+    expect(await a.call('kick:vote', { playerId: a.playerId })).toMatchObject({
+      error: { code: 'BAD_STATE' },
+    });
     expect(await a.call('kick:vote', { playerId: 'nobody' })).toMatchObject({ error: { code: 'NOT_FOUND' } });
     expect(await a.ok('kick:vote', { playerId: d.playerId })).toEqual({ votes: 1, needed: 2, kicked: false });
     const kicked = d.next<{ playerId: string }>('player:kicked');
@@ -254,12 +303,18 @@ describe('DrawGuess over Redis and PostgreSQL', () => {
     expect(accepted + limited).toBe(300);
     expect(limited).toBeGreaterThan(100);
     expect(accepted).toBeGreaterThanOrEqual(120);
-    await until(() => (other.events('draw:stroke').length === accepted ? true : undefined), 5000, 'strokes relayed');
+    await until(
+      () => (other.events('draw:stroke').length === accepted ? true : undefined),
+      5000,
+      'strokes relayed',
+    );
     await sleep(100);
     expect(other.events('draw:stroke')).toHaveLength(accepted);
     // The chat bucket is separate: still open after the stroke bucket ran dry.
     expect((await drawer.call('chat:send', { text: 'hi' })).ok).toBe(true);
-    const chats = await Promise.all(Array.from({ length: 20 }, (_, i) => other.call('chat:send', { text: `m${i}` })));
+    const chats = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => other.call('chat:send', { text: `m${i}` })),
+    );
     expect(chats.filter((r) => !r.ok && r.error.code === 'RATE_LIMITED').length).toBeGreaterThanOrEqual(10);
   });
 
@@ -267,9 +322,15 @@ describe('DrawGuess over Redis and PostgreSQL', () => {
     const ps = await room(2);
     const [a, b] = ps as [Player, Player];
     const gone = new Promise<string>((r) => b.socket.once('disconnect', (reason) => r(reason)));
-    (b.socket as unknown as { emit: (...x: unknown[]) => void }).emit('chat:send', { text: 'x'.repeat(100_000) }, () => undefined);
+    (b.socket as unknown as { emit: (...x: unknown[]) => void }).emit(
+      'chat:send',
+      { text: 'x'.repeat(100_000) },
+      () => undefined,
+    );
     expect(await gone).toMatch(/transport/);
-    const st = await a.next<RoomState>('room:state', (s) => s.players.some((p) => p.id === b.playerId && !p.connected));
+    const st = await a.next<RoomState>('room:state', (s) =>
+      s.players.some((p) => p.id === b.playerId && !p.connected),
+    );
     expect(st.players).toHaveLength(2);
     expect(await a.ok('chat:send', { text: 'still fine' })).toEqual({ correct: false, close: false });
     expect((await fetch(`${server.url}/health`)).status).toBe(200);
@@ -284,7 +345,10 @@ describe('DrawGuess over Redis and PostgreSQL', () => {
     expect(ok.headers.get('access-control-allow-origin')).toBe('http://allowed.test');
     const bad = await fetch(`${server.url}/api/rooms`, { headers: { origin: 'http://evil.test' } });
     expect(bad.headers.get('access-control-allow-origin')).toBeNull();
-    const pre = await fetch(`${server.url}/api/leaderboard`, { method: 'OPTIONS', headers: { origin: 'http://evil.test' } });
+    const pre = await fetch(`${server.url}/api/leaderboard`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://evil.test' },
+    });
     expect(pre.status).toBe(403);
   });
 });

@@ -223,17 +223,13 @@ export async function nthDrawer(players: Player[], n: number): Promise<{ drawer:
   return until(
     () => {
       const all = players.flatMap((p) =>
-        p.received
-          .map((r, i) => ({ p, r, i }))
-          .filter((x) => x.r.event === 'word:choices'),
+        p.received.map((r, i) => ({ p, r, i })).filter((x) => x.r.event === 'word:choices'),
       );
       if (all.length < n) return undefined;
       // Each player's own events are ordered; a drawer gets one word:choices per turn.
       const counts = all.length;
       void counts;
-      const byTurn = players
-        .map((p) => p.events('word:choices').length)
-        .reduce((a, b) => a + b, 0);
+      const byTurn = players.map((p) => p.events('word:choices').length).reduce((a, b) => a + b, 0);
       if (byTurn < n) return undefined;
       const latest = players.find((p) => {
         const st = p.lastState();

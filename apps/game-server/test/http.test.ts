@@ -59,7 +59,10 @@ describe('local play without Redis or PostgreSQL, and the REST side', () => {
 
     await a.ok('game:start', {});
     expect((await get('/api/rooms')).body).toEqual([]);
-    let choosing = a.seen<{ drawerId: string }>('room:state', (s) => (s as { phase: string }).phase === 'choosing');
+    let choosing = a.seen<{ drawerId: string }>(
+      'room:state',
+      (s) => (s as { phase: string }).phase === 'choosing',
+    );
     for (let turn = 0; turn < 2; turn++) {
       const st = await choosing;
       const drawer = st.drawerId === a.playerId ? a : b;
@@ -71,11 +74,18 @@ describe('local play without Redis or PostgreSQL, and the REST side', () => {
       await end;
     }
     const { ranking } = await a.seen<{ ranking: { nickname: string; score: number }[] }>('game:end');
-    const board = (await get('/api/leaderboard?limit=5')).body as { nickname: string; score: number; rank: number }[];
+    const board = (await get('/api/leaderboard?limit=5')).body as {
+      nickname: string;
+      score: number;
+      rank: number;
+    }[];
     expect(board.map((x) => [x.nickname, x.score])).toEqual(ranking.map((x) => [x.nickname, x.score]));
     expect(board[0]!.rank).toBe(1);
     // After the final ranking the room returns to the lobby, scores reset.
-    const lobby = await a.next<{ phase: string; players: { score: number }[] }>('room:state', (s) => s.phase === 'lobby');
+    const lobby = await a.next<{ phase: string; players: { score: number }[] }>(
+      'room:state',
+      (s) => s.phase === 'lobby',
+    );
     expect(lobby.players.every((p) => p.score === 0)).toBe(true);
   });
 
@@ -92,10 +102,12 @@ describe('local play without Redis or PostgreSQL, and the REST side', () => {
       error: { code: 'NOT_FOUND' },
     });
     expect(await p.call('game:start', {})).toMatchObject({ ok: false, error: { code: 'BAD_STATE' } });
-    expect(await p.call('room:create', { nickname: 'x', settings: { customWordsOnly: true } })).toMatchObject({
-      ok: false,
-      error: { code: 'INVALID_PAYLOAD' },
-    });
+    expect(await p.call('room:create', { nickname: 'x', settings: { customWordsOnly: true } })).toMatchObject(
+      {
+        ok: false,
+        error: { code: 'INVALID_PAYLOAD' },
+      },
+    );
   });
 
   it('refuses to boot on a bad variable with one line naming it', async () => {

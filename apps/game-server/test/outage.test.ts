@@ -78,10 +78,14 @@ describe('PostgreSQL outage', () => {
     expect((await fetch(`${server.url}/ready`)).status).toBe(200);
 
     proxy.restore();
-    await eventually(async () => {
-      const s = await status();
-      return s.postgres === 'up' && s.outboxPending === 0;
-    }, 15000, 'outbox flushed');
+    await eventually(
+      async () => {
+        const s = await status();
+        return s.postgres === 'up' && s.outboxPending === 0;
+      },
+      15000,
+      'outbox flushed',
+    );
     const c = new Client({ connectionString: db.url });
     await c.connect();
     try {

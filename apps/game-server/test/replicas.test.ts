@@ -1,9 +1,23 @@
 import type { RoomState } from '@hybrid/game-protocol';
-import { createTestDatabase, eventually, testUrls, uniqueName, type TestDatabase } from '@hybrid/tools/test-env';
+import {
+  createTestDatabase,
+  eventually,
+  testUrls,
+  uniqueName,
+  type TestDatabase,
+} from '@hybrid/tools/test-env';
 import { dropRedisPrefix, Player, startReplica, until, type Replica } from './helpers';
 
 type TurnEnd = { word: string; gained: Record<string, number>; scores: Record<string, number> };
-const stroke = { points: [[0.1, 0.1], [0.4, 0.4]], color: '#000000', size: 3, tool: 'pen' };
+const stroke = {
+  points: [
+    [0.1, 0.1],
+    [0.4, 0.4],
+  ],
+  color: '#000000',
+  size: 3,
+  tool: 'pen',
+};
 
 /** Two real server processes behind different ports, sharing one Redis prefix and one database. */
 describe('two replicas sharing rooms through Redis', () => {
@@ -47,12 +61,19 @@ describe('two replicas sharing rooms through Redis', () => {
     const a = on(r1, 'ann');
     const b = on(r2, 'bob');
     const c = on(r2, 'cid');
-    await a.create({ rounds: 1, drawTimeSec: 60, customWords: ['lanternfish', 'cobblestone'], customWordsOnly: true });
+    await a.create({
+      rounds: 1,
+      drawTimeSec: 60,
+      customWords: ['lanternfish', 'cobblestone'],
+      customWordsOnly: true,
+    });
     await b.join(a.code);
     await c.join(a.code);
     const listed = (await (await fetch(`${r2.url}/api/rooms`)).json()) as { code: string }[];
     expect(listed.map((x) => x.code)).toContain(a.code);
-    expect((await until(() => a.lastState()?.players.length === 3 ? a.lastState() : undefined)).players).toHaveLength(3);
+    expect(
+      (await until(() => (a.lastState()?.players.length === 3 ? a.lastState() : undefined))).players,
+    ).toHaveLength(3);
     await a.ok('game:start', {});
     const st = await a.seen<RoomState>('room:state', (s) => s.phase === 'choosing');
     const ps = [a, b, c];
@@ -64,11 +85,14 @@ describe('two replicas sharing rooms through Redis', () => {
     const relayed = Promise.all(guessers.map((g) => g.next('draw:stroke')));
     await drawer.ok('draw:stroke', stroke);
     await relayed;
-    const heard = Promise.all(ps.filter((p) => p !== guessers[0]).map((p) => p.next<{ text: string }>('chat:message')));
+    const heard = Promise.all(
+      ps.filter((p) => p !== guessers[0]).map((p) => p.next<{ text: string }>('chat:message')),
+    );
     await guessers[0]!.ok('chat:send', { text: 'is it a fish?' });
     expect((await heard).map((m) => m.text)).toEqual(['is it a fish?', 'is it a fish?']);
     const ended = a.next<TurnEnd>('turn:end');
-    for (const g of guessers) expect(await g.ok('chat:send', { text: word })).toMatchObject({ correct: true });
+    for (const g of guessers)
+      expect(await g.ok('chat:send', { text: word })).toMatchObject({ correct: true });
     expect((await ended).word).toBe(word);
   });
 
@@ -76,7 +100,13 @@ describe('two replicas sharing rooms through Redis', () => {
     const a = on(r1, 'ann');
     const b = on(r2, 'bob');
     const c = on(r2, 'cid');
-    await a.create({ rounds: 1, drawTimeSec: 10, hints: 0, customWords: ['trombone', 'hedgerow', 'snowglobe'], customWordsOnly: true });
+    await a.create({
+      rounds: 1,
+      drawTimeSec: 10,
+      hints: 0,
+      customWords: ['trombone', 'hedgerow', 'snowglobe'],
+      customWordsOnly: true,
+    });
     await b.join(a.code);
     await c.join(a.code);
     await a.ok('game:start', {});
@@ -87,7 +117,9 @@ describe('two replicas sharing rooms through Redis', () => {
     // Someone on the doomed replica scores first.
     const scorer = [b, c].find((p) => p !== drawer)!;
     await scorer.ok('chat:send', { text: word });
-    const scored = await until(() => a.lastState()?.players.find((p) => p.id === scorer.playerId && p.score > 0));
+    const scored = await until(() =>
+      a.lastState()?.players.find((p) => p.id === scorer.playerId && p.score > 0),
+    );
 
     r2.child.kill('SIGKILL');
     await r2.exit;
@@ -114,10 +146,18 @@ describe('two replicas sharing rooms through Redis', () => {
       await done;
     }
     const over = await a.seen<{ ranking: { playerId: string; score: number }[] }>('game:end');
-    expect(over.ranking.find((r) => r.playerId === scorer.playerId)!.score).toBeGreaterThanOrEqual(scored.score);
-    await eventually(async () => {
-      const rows = (await (await fetch(`${r1.url}/api/leaderboard?limit=100`)).json()) as { score: number }[];
-      return over.ranking.every((r) => rows.some((x) => x.score === r.score));
-    }, 10000, 'results written');
+    expect(over.ranking.find((r) => r.playerId === scorer.playerId)!.score).toBeGreaterThanOrEqual(
+      scored.score,
+    );
+    await eventually(
+      async () => {
+        const rows = (await (await fetch(`${r1.url}/api/leaderboard?limit=100`)).json()) as {
+          score: number;
+        }[];
+        return over.ranking.every((r) => rows.some((x) => x.score === r.score));
+      },
+      10000,
+      'results written',
+    );
   });
 });
