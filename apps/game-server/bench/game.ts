@@ -9,7 +9,6 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { io as connect, type Socket } from 'socket.io-client';
 import WebSocket from 'ws';
 
 const pkg = join(__dirname, '..');
@@ -182,8 +181,59 @@ async function benchRaw(): Promise<Figures> {
 }
 
 type Ack = { ok: boolean; data?: unknown; error?: { code: string } };
-const call = (s: Socket, ev: string, payload: unknown) =>
-  new Promise<Ack>((res) => (s as unknown as { emit: (...a: unknown[]) => void }).emit(ev, payload, res));
+
+/**
+ * A Socket.IO v4 client reduced to what the load needs, speaking the wire protocol over raw `ws`
+ * (Engine.IO 4 packets: `0` open, `2`/`3` ping/pong, `40` connect, `42[id]` event, `43id` ack).
+ * The reference's clients are raw `ws` too, so the client side costs the same in both runs and
+ * the comparison measures the servers.
+ */
+class WireClient {
+  private readonly ws: WebSocket;
+  private nextId = 0;
+  private readonly acks = new Map<number, (a: Ack) => void>();
+  private readonly handlers = new Map<string, (payload: unknown) => void>();
+  readonly ready: Promise<void>;
+
+  constructor(url: string) {
+    this.ws = new WebSocket(`${url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`);
+    this.ready = new Promise((resolve, reject) => {
+      this.ws.once('error', reject);
+      this.ws.on('message', (data) => {
+        const msg = data.toString();
+        if (msg === '2') return this.ws.send('3');
+        if (msg.startsWith('0')) return this.ws.send('40');
+        if (msg.startsWith('40')) return resolve();
+        if (msg.startsWith('42')) {
+          const [event, payload] = JSON.parse(msg.slice(2)) as [string, unknown];
+          this.handlers.get(event)?.(payload);
+        } else if (msg.startsWith('43')) {
+          const open = msg.indexOf('[');
+          const id = Number(msg.slice(2, open));
+          const [ack] = JSON.parse(msg.slice(open)) as [Ack];
+          this.acks.get(id)?.(ack);
+          this.acks.delete(id);
+        }
+      });
+    });
+  }
+  on(event: string, fn: (payload: unknown) => void) {
+    this.handlers.set(event, fn);
+  }
+  emit(event: string, payload: unknown, ack?: (a: Ack) => void) {
+    if (ack) {
+      const id = this.nextId++;
+      this.acks.set(id, ack);
+      this.ws.send(`42${id}${JSON.stringify([event, payload])}`);
+    } else this.ws.send(`42${JSON.stringify([event, payload])}`);
+  }
+  call(event: string, payload: unknown): Promise<Ack> {
+    return new Promise((res) => this.emit(event, payload, res));
+  }
+  close() {
+    this.ws.terminate();
+  }
+}
 
 async function benchGame(replicas: number): Promise<Figures> {
   const env = {
@@ -197,39 +247,37 @@ async function benchGame(replicas: number): Promise<Figures> {
   const servers: { child: ChildProcess; url: string }[] = [];
   for (let i = 0; i < replicas; i++) {
     const port = await freePort();
-    const p = startProc(['dist/main.js'], { ...env, PORT: String(port) });
+    const p = startProc(
+      [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/gs-prof'] : []), 'dist/main.js'],
+      { ...env, PORT: String(port) },
+    );
     const url = `http://127.0.0.1:${port}`;
     await waitHttp(`${url}/health`, p.child, p.out);
     servers.push({ child: p.child, url });
   }
   const rec = new Recorder();
-  const rooms: Socket[][] = [];
+  const rooms: WireClient[][] = [];
   let k = 0;
   for (let r = 0; r < ROOMS; r++) {
-    const room: Socket[] = [];
-    for (let c = 0; c < PER_ROOM; c++) {
-      const url = servers[k++ % servers.length]!.url;
-      room.push(connect(url, { transports: ['websocket'], reconnection: false, forceNew: true }));
-    }
-    await Promise.all(
-      room.map((s) => new Promise((res) => (s.connected ? res(null) : s.once('connect', () => res(null))))),
-    );
-    const created = await call(room[0]!, 'room:create', {
+    const room: WireClient[] = [];
+    for (let c = 0; c < PER_ROOM; c++) room.push(new WireClient(servers[k++ % servers.length]!.url));
+    await Promise.all(room.map((s) => s.ready));
+    const created = await room[0]!.call('room:create', {
       nickname: 'drawer',
       settings: { drawTimeSec: 240, maxPlayers: 12, rounds: 1, isPrivate: true },
     });
     const code = (created.data as { code: string }).code;
     for (let c = 1; c < PER_ROOM; c++) {
       const s = room[c]!;
-      const j = await call(s, 'room:join', { code, nickname: `p${c}` });
+      const j = await s.call('room:join', { code, nickname: `p${c}` });
       if (!j.ok) throw new Error(`join failed: ${JSON.stringify(j)}`);
-      s.on('draw:stroke', (p: { points: [number, number][] }) => rec.onReceive(r, seqOf(p)));
+      s.on('draw:stroke', (p) => rec.onReceive(r, seqOf(p as { points: [number, number][] })));
     }
-    const started = await call(room[0]!, 'game:start', {});
+    const started = await room[0]!.call('game:start', {});
     if (!started.ok) throw new Error(`start failed: ${JSON.stringify(started)}`);
     // The host draws first (join order); wait for its word choices.
     for (let tries = 0; tries < 100; tries++) {
-      const ch = await call(room[0]!, 'word:choose', { index: 0 });
+      const ch = await room[0]!.call('word:choose', { index: 0 });
       if (ch.ok) break;
       await sleep(20);
     }
@@ -251,7 +299,7 @@ async function benchGame(replicas: number): Promise<Figures> {
     }),
   );
   const mem = servers.map((s) => rssMb(s.child.pid!));
-  for (const room of rooms) for (const s of room) s.disconnect();
+  for (const room of rooms) for (const s of room) s.close();
   await Promise.all(servers.map((s) => stop(s.child)));
   if (refused) console.log(`  (${refused} strokes refused by the server)`);
   return {
