@@ -429,6 +429,7 @@ export function disconnectPlayer(
 ): void {
   player.connected = false;
   player.socketId = null;
+  player.replica = null;
   player.disconnectedAt = now;
   if (room.hostId === player.id) {
     const other = connectedPlayers(room)[0];

@@ -76,6 +76,9 @@ interface Outcome<T> {
   readonly after?: () => Promise<void> | void;
 }
 
+/** How often a replica heartbeats; one missing for 3 periods is dead. */
+const PRESENCE_MS = 2000;
+
 const fail = (code: ErrorCode, message: string): Outcome<never> => ({ res: ackError(code, message) });
 const done = <T>(data: T, extra: Omit<Outcome<T>, 'res'> = {}): Outcome<T> => ({
   res: ackOk(data),
@@ -105,6 +108,9 @@ export function originAllowed(origin: string | undefined, allowed: readonly stri
 export class GameServer {
   readonly io: GameIo;
   private tick: NodeJS.Timeout | undefined;
+  private presence: NodeJS.Timeout | undefined;
+  /** This process, as written on the players whose sockets it holds. */
+  readonly replica = newId(6);
   private ticking = false;
   private readonly store: Store;
   private readonly t: Timing;
@@ -141,11 +147,57 @@ export class GameServer {
       });
     };
     this.tick = setTimeout(loop, every);
+    const beat = () => {
+      void this.sweepPresence().finally(() => {
+        if (this.presence) this.presence = setTimeout(beat, PRESENCE_MS);
+      });
+    };
+    this.presence = setTimeout(beat, 0);
+  }
+
+  /**
+   * Heartbeats this replica, then marks away the players whose socket lives on a replica that
+   * stopped heartbeating (killed without a chance to record their disconnects): their grace
+   * period starts, and they are removed if they do not rejoin.
+   */
+  private async sweepPresence(): Promise<void> {
+    try {
+      await this.store.heartbeat(this.replica, PRESENCE_MS * 3);
+      if (this.store.kind === 'memory') return;
+      const rooms = await this.store.allRooms();
+      const others = new Set<string>();
+      for (const r of rooms)
+        for (const p of r.players)
+          if (p.connected && p.replica && p.replica !== this.replica) others.add(p.replica);
+      if (!others.size) return;
+      const alive = await this.store.alive([...others]);
+      for (const r of rooms) {
+        const gone = r.players.filter(
+          (p) => p.connected && p.replica && !alive.has(p.replica) && p.replica !== this.replica,
+        );
+        if (!gone.length) continue;
+        await this.mutate(
+          r.id,
+          () => undefined,
+          (room, fx, now) => {
+            for (const g of gone) {
+              const p = findPlayer(room, g.id);
+              if (p && p.connected && p.socketId === g.socketId) disconnectPlayer(room, p, now, this.t, fx);
+            }
+            return fx.length ? done(null) : fail('NOT_FOUND', 'nothing to do');
+          },
+        );
+      }
+    } catch (err) {
+      this.opts.log.warn({ err }, 'presence sweep failed');
+    }
   }
 
   async close(): Promise<void> {
     if (this.tick) clearTimeout(this.tick);
     this.tick = undefined;
+    if (this.presence) clearTimeout(this.presence);
+    this.presence = undefined;
     this.io.local.disconnectSockets(true);
     // The HTTP server belongs to fastify, which closes it; this closes the engine's transports.
     this.io.engine.close();
@@ -317,6 +369,7 @@ export class GameServer {
     }
     const now = Date.now();
     const host = newPlayer(input.nickname, now, socket.id);
+    host.replica = this.replica;
     const room = newRoom({ id, code, host, settings, now });
     await this.store.save(room);
     this.attach(socket, room, host);
@@ -349,12 +402,14 @@ export class GameServer {
         replaced = player.socketId !== socket.id ? player.socketId : null;
         player.connected = true;
         player.socketId = socket.id;
+        player.replica = this.replica;
         player.disconnectedAt = null;
         if (!connectedPlayers(room).some((p) => p.id === room.hostId)) room.hostId = player.id;
       } else {
         if (room.players.length >= room.settings.maxPlayers)
           return fail('ROOM_FULL', `the room is full (${room.settings.maxPlayers} players)`);
         player = newPlayer(input.nickname, now, socket.id);
+        player.replica = this.replica;
         room.players.push(player);
         if (room.phase === 'choosing' || room.phase === 'drawing' || room.phase === 'turn-end')
           room.queue.push(player.id);

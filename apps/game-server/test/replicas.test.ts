@@ -109,6 +109,9 @@ describe('two replicas sharing rooms through Redis', () => {
     });
     await b.join(a.code);
     await c.join(a.code);
+    // d is on the replica that dies and never comes back.
+    const d = on(r2, 'dee');
+    await d.join(a.code);
     await a.ok('game:start', {});
     const st = await a.seen<RoomState>('room:state', (s) => s.phase === 'choosing');
     let ps = [a, b, c];
@@ -145,7 +148,17 @@ describe('two replicas sharing rooms through Redis', () => {
       for (const g of ps.filter((p) => p !== d)) await g.ok('chat:send', { text: w });
       await done;
     }
-    const over = await a.seen<{ ranking: { playerId: string; score: number }[] }>('game:end');
+    const over = await a.seen<{ ranking: { playerId: string; score: number }[] }>(
+      'game:end',
+      () => true,
+      15000,
+    );
+    // The live replica noticed the dead one stopped heartbeating: its missing player is away.
+    await until(
+      () => a.lastState()?.players.find((p) => p.id === d.playerId && !p.connected),
+      10000,
+      'the lost player marked away',
+    );
     expect(over.ranking.find((r) => r.playerId === scorer.playerId)!.score).toBeGreaterThanOrEqual(
       scored.score,
     );
