@@ -9,7 +9,8 @@ import { GameServer, originAllowed } from './server';
 import { MemoryStore, RedisStore, type Store } from './store';
 
 const pkgDir = join(__dirname, '..');
-const version = (JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as { version: string }).version;
+const version = (JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as { version: string })
+  .version;
 
 const RoomSummary = Type.Object({
   roomId: Type.String(),
@@ -148,7 +149,11 @@ export function createGameService(): ServiceDefinition & { game: () => GameServe
           const s = store!;
           const rooms = await s.allRooms();
           let redis = 'disabled';
-          if (s.kind === 'redis') redis = await s.ping().then(() => 'up', () => 'down');
+          if (s.kind === 'redis')
+            redis = await s.ping().then(
+              () => 'up',
+              () => 'down',
+            );
           return {
             service: 'game-server',
             version,
@@ -167,7 +172,12 @@ export function createGameService(): ServiceDefinition & { game: () => GameServe
 
       app.get(
         '/api/rooms',
-        { schema: { summary: 'Public rooms waiting in the lobby', response: { 200: Type.Array(RoomSummary) } } },
+        {
+          schema: {
+            summary: 'Public rooms waiting in the lobby',
+            response: { 200: Type.Array(RoomSummary) },
+          },
+        },
         async () => {
           const rooms = await store!.allRooms();
           return rooms

@@ -101,7 +101,8 @@ export function stateFor(room: RoomRec, viewer: string | null): RoomState {
     drawerId: room.drawerId,
     hint: room.phase === 'drawing' ? hint : null,
     endsAt: room.endsAt,
-    settings: room.settings,
+    // Custom words are the word pool: nobody's view carries them (they would give answers away).
+    settings: { ...room.settings, customWords: [] },
   };
 }
 
@@ -234,7 +235,8 @@ export function chooseWord(room: RoomRec, index: number, now: number, t: Timing,
   room.endsAt = now + drawMs;
   room.revealed = [];
   room.hintsGiven = 0;
-  room.nextHintAt = hintBudget(word, room.settings.hints) > 0 ? now + drawMs / (room.settings.hints + 1) : null;
+  room.nextHintAt =
+    hintBudget(word, room.settings.hints) > 0 ? now + drawMs / (room.settings.hints + 1) : null;
   updateWake(room, t);
   const drawerId = room.drawerId!;
   fx.push(
@@ -390,7 +392,8 @@ export function removePlayer(room: RoomRec, playerId: string, now: number, t: Ti
   room.players.splice(idx, 1);
   room.queue = room.queue.filter((id) => id !== playerId);
   delete room.kickVotes[playerId];
-  for (const k of Object.keys(room.kickVotes)) room.kickVotes[k] = room.kickVotes[k]!.filter((v) => v !== playerId);
+  for (const k of Object.keys(room.kickVotes))
+    room.kickVotes[k] = room.kickVotes[k]!.filter((v) => v !== playerId);
   fx.push({ t: 'detach', playerId });
   if (room.players.length === 0) {
     fx.push({ t: 'room-deleted' });
@@ -417,16 +420,28 @@ function afterPresenceChange(room: RoomRec, playerId: string, now: number, t: Ti
   }
 }
 
-export function disconnectPlayer(room: RoomRec, player: PlayerRec, now: number, t: Timing, fx: Effect[]): void {
+export function disconnectPlayer(
+  room: RoomRec,
+  player: PlayerRec,
+  now: number,
+  t: Timing,
+  fx: Effect[],
+): void {
   player.connected = false;
   player.socketId = null;
+  player.replica = null;
   player.disconnectedAt = now;
   if (room.hostId === player.id) {
     const other = connectedPlayers(room)[0];
     if (other) room.hostId = other.id;
   }
-  // A drawer who drops keeps the turn for the grace period only if the game can go on meanwhile.
-  afterPresenceChange(room, player.id, now, t, fx);
+  // A drawer or player who drops may come back (another replica, a new connection): the turn and
+  // the game go on; only removal (leave, kick, grace over) ends them. A turn whose last missing
+  // guesser dropped ends now.
+  if (room.phase === 'drawing' && player.id !== room.drawerId) {
+    const waiting = room.players.filter((p) => p.connected && p.id !== room.drawerId && !p.guessed);
+    if (waiting.length === 0 && room.players.some((p) => p.guessed)) endTurn(room, now, t, fx);
+  }
   updateWake(room, t);
   fx.push({ t: 'state' });
 }
@@ -444,7 +459,12 @@ export function advance(room: RoomRec, now: number, t: Timing, fx: Effect[]): bo
   }
   // Every step moves the phase forward, so this ends; the bound is only a guard.
   for (let i = 0; i < 8; i++) {
-    if (room.phase === 'drawing' && room.nextHintAt !== null && now >= room.nextHintAt && now < room.endsAt!) {
+    if (
+      room.phase === 'drawing' &&
+      room.nextHintAt !== null &&
+      now >= room.nextHintAt &&
+      now < room.endsAt!
+    ) {
       revealHint(room, now, t, fx);
       continue;
     }

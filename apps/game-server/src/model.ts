@@ -10,6 +10,8 @@ export interface PlayerRec {
   sessionToken: string;
   /** The socket currently attached, or null while disconnected. */
   socketId: string | null;
+  /** The replica that holds that socket: if it stops heartbeating, the player is marked away. */
+  replica?: string | null;
   disconnectedAt: number | null;
   /** When this player guessed the current word (epoch ms), for the drawer's score. */
   guessedAt: number | null;

@@ -128,7 +128,12 @@ export class Results {
         .slice(0, limit)
         .map((p) => ({ nickname: p.nickname, score: p.score, rank: p.rank, finishedAt: p.finishedAt }));
     }
-    const { rows } = await this.pool.query<{ nickname: string; score: number; rank: number; finished_at: Date }>(
+    const { rows } = await this.pool.query<{
+      nickname: string;
+      score: number;
+      rank: number;
+      finished_at: Date;
+    }>(
       `SELECT s.nickname, s.score, s.rank, g.finished_at
          FROM game_scores s JOIN game_results g ON g.id = s.game_id
         ORDER BY s.score DESC, g.finished_at ASC, s.nickname ASC

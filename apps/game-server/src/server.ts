@@ -76,8 +76,14 @@ interface Outcome<T> {
   readonly after?: () => Promise<void> | void;
 }
 
+/** How often a replica heartbeats; one missing for 3 periods is dead. */
+const PRESENCE_MS = 2000;
+
 const fail = (code: ErrorCode, message: string): Outcome<never> => ({ res: ackError(code, message) });
-const done = <T>(data: T, extra: Omit<Outcome<T>, 'res'> = {}): Outcome<T> => ({ res: ackOk(data), ...extra });
+const done = <T>(data: T, extra: Omit<Outcome<T>, 'res'> = {}): Outcome<T> => ({
+  res: ackOk(data),
+  ...extra,
+});
 
 const EVENT_LIMIT: Record<ClientEventName, LimitKind> = {
   'room:create': 'room',
@@ -102,6 +108,9 @@ export function originAllowed(origin: string | undefined, allowed: readonly stri
 export class GameServer {
   readonly io: GameIo;
   private tick: NodeJS.Timeout | undefined;
+  private presence: NodeJS.Timeout | undefined;
+  /** This process, as written on the players whose sockets it holds. */
+  readonly replica = newId(6);
   private ticking = false;
   private readonly store: Store;
   private readonly t: Timing;
@@ -138,11 +147,57 @@ export class GameServer {
       });
     };
     this.tick = setTimeout(loop, every);
+    const beat = () => {
+      void this.sweepPresence().finally(() => {
+        if (this.presence) this.presence = setTimeout(beat, PRESENCE_MS);
+      });
+    };
+    this.presence = setTimeout(beat, 0);
+  }
+
+  /**
+   * Heartbeats this replica, then marks away the players whose socket lives on a replica that
+   * stopped heartbeating (killed without a chance to record their disconnects): their grace
+   * period starts, and they are removed if they do not rejoin.
+   */
+  private async sweepPresence(): Promise<void> {
+    try {
+      await this.store.heartbeat(this.replica, PRESENCE_MS * 3);
+      if (this.store.kind === 'memory') return;
+      const rooms = await this.store.allRooms();
+      const others = new Set<string>();
+      for (const r of rooms)
+        for (const p of r.players)
+          if (p.connected && p.replica && p.replica !== this.replica) others.add(p.replica);
+      if (!others.size) return;
+      const alive = await this.store.alive([...others]);
+      for (const r of rooms) {
+        const gone = r.players.filter(
+          (p) => p.connected && p.replica && !alive.has(p.replica) && p.replica !== this.replica,
+        );
+        if (!gone.length) continue;
+        await this.mutate(
+          r.id,
+          () => undefined,
+          (room, fx, now) => {
+            for (const g of gone) {
+              const p = findPlayer(room, g.id);
+              if (p && p.connected && p.socketId === g.socketId) disconnectPlayer(room, p, now, this.t, fx);
+            }
+            return fx.length ? done(null) : fail('NOT_FOUND', 'nothing to do');
+          },
+        );
+      }
+    } catch (err) {
+      this.opts.log.warn({ err }, 'presence sweep failed');
+    }
   }
 
   async close(): Promise<void> {
     if (this.tick) clearTimeout(this.tick);
     this.tick = undefined;
+    if (this.presence) clearTimeout(this.presence);
+    this.presence = undefined;
     this.io.local.disconnectSockets(true);
     // The HTTP server belongs to fastify, which closes it; this closes the engine's transports.
     this.io.engine.close();
@@ -181,7 +236,12 @@ export class GameServer {
     });
   }
 
-  private async dispatch(socket: GameSocket, event: ClientEventName, args: unknown[], fn: Handler): Promise<void> {
+  private async dispatch(
+    socket: GameSocket,
+    event: ClientEventName,
+    args: unknown[],
+    fn: Handler,
+  ): Promise<void> {
     const last = args[args.length - 1];
     let acked = false;
     const ack: AnyAck = (res) => {
@@ -194,7 +254,11 @@ export class GameServer {
       const kind = EVENT_LIMIT[event];
       if (!socket.data.buckets[kind].take())
         return ack(ackError('RATE_LIMITED', `too many ${kind} events; slow down`));
-      const validate = clientSchemas[event] as (x: unknown) => { ok: boolean; value?: unknown; message?: string };
+      const validate = clientSchemas[event] as (x: unknown) => {
+        ok: boolean;
+        value?: unknown;
+        message?: string;
+      };
       const parsed = validate(raw);
       if (!parsed.ok) return ack(ackError('INVALID_PAYLOAD', parsed.message ?? 'invalid payload'));
       await fn(socket, parsed.value, ack);
@@ -293,7 +357,9 @@ export class GameServer {
   private async create(socket: GameSocket, input: CreateInput, ack: AnyAck): Promise<void> {
     const settings = resolveSettings(input.settings);
     if (settings.customWordsOnly && settings.customWords.length === 0)
-      return ack(ackError('INVALID_PAYLOAD', 'settings.customWords must not be empty when customWordsOnly is true'));
+      return ack(
+        ackError('INVALID_PAYLOAD', 'settings.customWords must not be empty when customWordsOnly is true'),
+      );
     await this.leaveCurrent(socket);
     const id = newId();
     let code = newCode();
@@ -303,6 +369,7 @@ export class GameServer {
     }
     const now = Date.now();
     const host = newPlayer(input.nickname, now, socket.id);
+    host.replica = this.replica;
     const room = newRoom({ id, code, host, settings, now });
     await this.store.save(room);
     this.attach(socket, room, host);
@@ -335,12 +402,14 @@ export class GameServer {
         replaced = player.socketId !== socket.id ? player.socketId : null;
         player.connected = true;
         player.socketId = socket.id;
+        player.replica = this.replica;
         player.disconnectedAt = null;
         if (!connectedPlayers(room).some((p) => p.id === room.hostId)) room.hostId = player.id;
       } else {
         if (room.players.length >= room.settings.maxPlayers)
           return fail('ROOM_FULL', `the room is full (${room.settings.maxPlayers} players)`);
         player = newPlayer(input.nickname, now, socket.id);
+        player.replica = this.replica;
         room.players.push(player);
         if (room.phase === 'choosing' || room.phase === 'drawing' || room.phase === 'turn-end')
           room.queue.push(player.id);
@@ -368,12 +437,16 @@ export class GameServer {
   private async leaveCurrent(socket: GameSocket): Promise<void> {
     const { roomId, playerId } = socket.data;
     if (!roomId || !playerId) return;
-    await this.mutate(roomId, () => undefined, (room, fx, now) => {
-      const p = findPlayer(room, playerId);
-      if (!p || p.socketId !== socket.id) return fail('NOT_FOUND', 'not in this room');
-      removePlayer(room, playerId, now, this.t, fx);
-      return done(null);
-    });
+    await this.mutate(
+      roomId,
+      () => undefined,
+      (room, fx, now) => {
+        const p = findPlayer(room, playerId);
+        if (!p || p.socketId !== socket.id) return fail('NOT_FOUND', 'not in this room');
+        removePlayer(room, playerId, now, this.t, fx);
+        return done(null);
+      },
+    );
     void socket.leave(roomChannel(roomId));
     void socket.leave(insidersChannel(roomId));
     void socket.leave(playerChannel(playerId));
@@ -391,12 +464,16 @@ export class GameServer {
     const { roomId, playerId } = socket.data;
     if (!roomId || !playerId) return;
     try {
-      await this.mutate(roomId, () => undefined, (room, fx, now) => {
-        const p = findPlayer(room, playerId);
-        if (!p || p.socketId !== socket.id) return fail('NOT_FOUND', 'stale socket');
-        disconnectPlayer(room, p, now, this.t, fx);
-        return done(null);
-      });
+      await this.mutate(
+        roomId,
+        () => undefined,
+        (room, fx, now) => {
+          const p = findPlayer(room, playerId);
+          if (!p || p.socketId !== socket.id) return fail('NOT_FOUND', 'stale socket');
+          disconnectPlayer(room, p, now, this.t, fx);
+          return done(null);
+        },
+      );
     } catch (err) {
       this.opts.log.warn({ err, roomId }, 'could not record a disconnect');
     }
@@ -418,8 +495,10 @@ export class GameServer {
     await this.mutate(at.roomId, ack, (room, fx, now) => {
       if (!findPlayer(room, at.playerId)) return fail('NOT_FOUND', 'you are not in this room');
       if (room.hostId !== at.playerId) return fail('NOT_HOST', 'only the host can start the game');
-      if (room.phase !== 'lobby' && room.phase !== 'game-end') return fail('BAD_STATE', 'a game is already running');
-      if (connectedPlayers(room).length < 2) return fail('BAD_STATE', 'at least 2 connected players are needed');
+      if (room.phase !== 'lobby' && room.phase !== 'game-end')
+        return fail('BAD_STATE', 'a game is already running');
+      if (connectedPlayers(room).length < 2)
+        return fail('BAD_STATE', 'at least 2 connected players are needed');
       startGame(room, now, this.t, fx);
       return done(null);
     });
@@ -445,8 +524,10 @@ export class GameServer {
     if (room.drawerId !== at.playerId) return ack(ackError('NOT_DRAWER', 'only the drawer draws'));
     if (room.phase !== 'drawing') return ack(ackError('BAD_STATE', 'not drawing now'));
     let stored = true;
-    if (event === 'draw:stroke') stored = await this.store.pushOp(room.id, { type: 'stroke', stroke: input as Stroke });
-    else if (event === 'draw:fill') stored = await this.store.pushOp(room.id, { type: 'fill', fill: input as Fill });
+    if (event === 'draw:stroke')
+      stored = await this.store.pushOp(room.id, { type: 'stroke', stroke: input as Stroke });
+    else if (event === 'draw:fill')
+      stored = await this.store.pushOp(room.id, { type: 'fill', fill: input as Fill });
     else if (event === 'draw:undo') await this.store.popOp(room.id);
     else await this.store.clearOps(room.id);
     if (!stored) return ack(ackError('BAD_STATE', 'the drawing is full; clear it first'));

@@ -38,6 +38,10 @@ export interface Store {
   outboxPeek(n: number): Promise<string[]>;
   outboxAck(item: string): Promise<void>;
   outboxSize(): Promise<number>;
+  /** Marks this replica alive for `ttlMs`. */
+  heartbeat(replica: string, ttlMs: number): Promise<void>;
+  /** Which of these replicas are alive. */
+  alive(replicas: readonly string[]): Promise<Set<string>>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -137,6 +141,11 @@ export class MemoryStore implements Store {
   }
   async outboxSize() {
     return this.outbox.length;
+  }
+  async heartbeat() {}
+  async alive(replicas: readonly string[]) {
+    // One process: every socket it knows of is its own.
+    return new Set(replicas);
   }
   async ping() {}
   async close() {}
@@ -279,6 +288,14 @@ export class RedisStore implements Store {
   }
   async outboxSize() {
     return this.redis.llen('outbox');
+  }
+  async heartbeat(replica: string, ttlMs: number) {
+    await this.redis.set(`replica:${replica}`, '1', 'PX', ttlMs);
+  }
+  async alive(replicas: readonly string[]) {
+    if (!replicas.length) return new Set<string>();
+    const found = await this.redis.mget(replicas.map((r) => `replica:${r}`));
+    return new Set(replicas.filter((_, i) => found[i] !== null));
   }
   async ping() {
     await this.redis.ping();
