@@ -133,7 +133,7 @@ export class GameClient {
     this.socket.on('connect', () => {
       const again = this.everConnected;
       this.everConnected = true;
-      if (again && this.seatValue) void this.resume();
+      if (again && this.seatValue) this.resumeAfterReconnect();
       else this.setStatus('connected');
     });
     this.socket.on('disconnect', (reason) => {
@@ -213,13 +213,28 @@ export class GameClient {
       return res;
     } catch (err) {
       const e = err instanceof GameError ? err : new GameError('DISCONNECTED', String(err));
-      if (e.code !== 'TIMEOUT' && e.code !== 'DISCONNECTED') {
+      if (e.code !== 'TIMEOUT' && e.code !== 'DISCONNECTED' && e.code !== 'RATE_LIMITED') {
         this.forgetSeat();
         this.setStatus('connected');
         this.emit('seat:lost', e);
       }
       throw e;
     }
+  }
+
+  /**
+   * Takes the seat back after the socket reconnected; a lost ack (timeout) is retried while the
+   * socket stays connected, so the player is never left in the reconnecting state.
+   */
+  private resumeAfterReconnect(attempt = 0): void {
+    const socket = this.socket;
+    this.resume().catch((err: unknown) => {
+      const code = err instanceof GameError ? err.code : 'DISCONNECTED';
+      if (code !== 'TIMEOUT' && code !== 'DISCONNECTED' && code !== 'RATE_LIMITED') return; // seat:lost was emitted
+      if (!socket.connected || attempt >= 5) return; // the next 'connect' tries again
+      console.warn(`taking the seat back failed (${code}); retrying`);
+      setTimeout(() => this.resumeAfterReconnect(attempt + 1), 500 * (attempt + 1));
+    });
   }
 
   async leave(): Promise<void> {

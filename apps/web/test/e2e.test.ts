@@ -41,6 +41,9 @@ async function newPage(viewport = { width: 1280, height: 800 }, locale = 'en-US'
   contexts.push(ctx);
   const page = await ctx.newPage();
   page.on('pageerror', (e) => console.error('page error:', e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') console.error(`page ${m.type()}:`, m.text());
+  });
   const link: Link = { cut: false, open: new Set() };
   links.set(page, link);
   await page.routeWebSocket(/\/socket\.io\//, (ws) => {

@@ -722,15 +722,31 @@ export class App {
           ),
         ),
         h(
-          'button',
-          {
-            type: 'button',
-            onclick: () => {
-              this.ranking = null;
-              this.renderOverlay();
+          'div',
+          { class: 'row' },
+          s.hostId === me && s.phase !== 'turn-end'
+            ? h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'primary',
+                  id: 'restart-btn',
+                  onclick: () => void this.client.start().catch((e: Error) => this.toast(e.message)),
+                },
+                this.t('start'),
+              )
+            : null,
+          h(
+            'button',
+            {
+              type: 'button',
+              onclick: () => {
+                this.ranking = null;
+                this.renderOverlay();
+              },
             },
-          },
-          this.t('playAgain'),
+            this.t('playAgain'),
+          ),
         ),
       );
     } else if (s.phase === 'turn-end' && this.reveal) {
