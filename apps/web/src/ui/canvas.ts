@@ -89,14 +89,20 @@ export class Board {
     this.sync([]);
   }
 
-  /** Undoes the local drawer's last gesture (every segment it was sent as). */
+  /**
+   * Undoes the local drawer's last gesture: one `draw:undo` per segment it was sent as, all sent at
+   * once (the socket keeps their order); the picture drops as many operations as the server
+   * accepted, so it never disagrees with what the others see.
+   */
   async undo(): Promise<void> {
     const n = this.gestures.pop() ?? 1;
-    for (let i = 0; i < n; i++) {
-      if (!this.drawing.undo()) break;
-    }
+    const results = await Promise.allSettled(Array.from({ length: n }, () => this.sink.undo()));
+    const accepted = results.filter((r) => r.status === 'fulfilled').length;
+    for (let i = 0; i < accepted; i++) if (!this.drawing.undo()) break;
+    if (accepted < n) this.gestures.push(n - accepted);
     this.drawing.renderAll(this.surface);
-    for (let i = 0; i < n; i++) await this.sink.undo();
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   async clear(): Promise<void> {
