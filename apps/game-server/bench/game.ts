@@ -295,6 +295,7 @@ async function benchGame(replicas: number): Promise<Figures> {
     rooms.push(room);
   }
   await sleep(500);
+  const connectedMem = servers.map((s) => rssMb(s.child.pid!));
   let refused = 0;
   await drive(
     rec,
@@ -315,7 +316,12 @@ async function benchGame(replicas: number): Promise<Figures> {
   if (refused) console.log(`  (${refused} strokes refused by the server)`);
   return {
     ...rec.figures(replicas > 1 ? `game server x${replicas} + Redis` : 'game server'),
-    rss: mem.map((m) => `${m.rss.toFixed(0)} MB (peak ${m.peak.toFixed(0)})`).join(', '),
+    rss: mem
+      .map(
+        (m, i) =>
+          `${m.rss.toFixed(0)} MB (peak ${m.peak.toFixed(0)}, ${connectedMem[i]!.rss.toFixed(0)} with clients before load)`,
+      )
+      .join(', '),
   };
 }
 

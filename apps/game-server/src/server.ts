@@ -109,6 +109,8 @@ export class GameServer {
   readonly io: GameIo;
   private tick: NodeJS.Timeout | undefined;
   private presence: NodeJS.Timeout | undefined;
+  /** Turns (`room:turnStartedAt`) whose drawing is full. */
+  private readonly fullDrawings = new Set<string>();
   /** This process, as written on the players whose sockets it holds. */
   readonly replica = newId(6);
   private ticking = false;
@@ -523,19 +525,30 @@ export class GameServer {
     if (!room) return ack(ackError('NOT_FOUND', 'room not found'));
     if (room.drawerId !== at.playerId) return ack(ackError('NOT_DRAWER', 'only the drawer draws'));
     if (room.phase !== 'drawing') return ack(ackError('BAD_STATE', 'not drawing now'));
-    let stored = true;
-    if (event === 'draw:stroke')
-      stored = await this.store.pushOp(room.id, { type: 'stroke', stroke: input as Stroke });
-    else if (event === 'draw:fill')
-      stored = await this.store.pushOp(room.id, { type: 'fill', fill: input as Fill });
-    else if (event === 'draw:undo') await this.store.popOp(room.id);
-    else await this.store.clearOps(room.id);
-    if (!stored) return ack(ackError('BAD_STATE', 'the drawing is full; clear it first'));
+    // Hot path: the operation is acked and relayed at once; the store write is queued behind it
+    // on the same connection (so a late joiner's read sees it). A drawing that reached MAX_OPS is
+    // remembered for the rest of the turn and refuses more strokes and fills.
+    const turn = `${room.id}:${room.turnStartedAt}`;
+    const adds = event === 'draw:stroke' || event === 'draw:fill';
+    if (adds && this.fullDrawings.has(turn))
+      return ack(ackError('BAD_STATE', 'the drawing is full; undo or clear first'));
     ack(ackOk(null));
     (socket.to(roomChannel(room.id)) as unknown as { emit: (e: string, p: unknown) => void }).emit(event, {
       ...(input as object),
       playerId: at.playerId,
     });
+    let write: Promise<unknown>;
+    if (event === 'draw:stroke')
+      write = this.store.pushOp(room.id, { type: 'stroke', stroke: input as Stroke });
+    else if (event === 'draw:fill') write = this.store.pushOp(room.id, { type: 'fill', fill: input as Fill });
+    else if (event === 'draw:undo') write = this.store.popOp(room.id);
+    else write = this.store.clearOps(room.id);
+    if (!adds) this.fullDrawings.delete(turn);
+    const stored = await write;
+    if (stored === false) {
+      if (this.fullDrawings.size > 10000) this.fullDrawings.clear();
+      this.fullDrawings.add(turn);
+    }
   }
 
   private async chat(socket: GameSocket, input: { text: string }, ack: AnyAck): Promise<void> {

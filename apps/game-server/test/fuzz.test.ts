@@ -1,6 +1,7 @@
 import { clientSchemas, type RoomState } from '@hybrid/game-protocol';
 import { testUrls, uniqueName } from '@hybrid/tools/test-env';
 import WebSocket from 'ws';
+import { MAX_OPS } from '../src/store';
 import { dropRedisPrefix, nthDrawer, Player, sleep, startServer, type TestServer } from './helpers';
 
 /** A small seeded PRNG so a failure can be replayed. */
@@ -194,5 +195,35 @@ describe('fuzzing every event', () => {
       correct: false,
       close: false,
     });
+  });
+
+  it('caps a drawing at MAX_OPS operations until undo or clear', async () => {
+    const a = new Player(server.url, 'a');
+    const b = new Player(server.url, 'b');
+    players.push(a, b);
+    await a.create({ drawTimeSec: 240 });
+    await b.join(a.code);
+    await a.ok('game:start', {});
+    const { drawer } = await nthDrawer([a, b], 1);
+    await drawer.ok('word:choose', { index: 0 });
+    for (let sent = 0; sent < MAX_OPS + 1; sent += 250) {
+      const n = Math.min(250, MAX_OPS + 1 - sent);
+      const acks = await Promise.all(
+        Array.from({ length: n }, () => drawer.call('draw:stroke', VALID['draw:stroke'])),
+      );
+      expect(acks.every((x) => x.ok)).toBe(true);
+    }
+    await sleep(100);
+    expect(await drawer.call('draw:fill', VALID['draw:fill'])).toMatchObject({
+      ok: false,
+      error: { code: 'BAD_STATE' },
+    });
+    const late = new Player(server.url, 'late');
+    players.push(late);
+    const sync = late.next<{ ops: unknown[] }>('draw:sync');
+    await late.join(a.code);
+    expect((await sync).ops).toHaveLength(MAX_OPS);
+    await drawer.ok('draw:undo', {});
+    await drawer.ok('draw:stroke', VALID['draw:stroke']);
   });
 });

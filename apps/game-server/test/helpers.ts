@@ -68,7 +68,7 @@ export async function startReplica(env: Record<string, string>): Promise<Replica
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   const url = `http://127.0.0.1:${port}`;
-  const end = Date.now() + 20000;
+  const end = Date.now() + 60000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`replica exited early:\n${out}`);
     const up = await fetch(`${url}/health`).then(

@@ -27,7 +27,7 @@ describe('local play without Redis or PostgreSQL, and the REST side', () => {
       r.child.kill('SIGTERM');
       expect(await r.exit).toBe(0);
     }
-  }, 30000);
+  }, 90000);
 
   it('serves health, readiness, metrics and status', async () => {
     expect(await get('/health')).toEqual({ status: 200, body: { status: 'ok' } });
@@ -113,5 +113,5 @@ describe('local play without Redis or PostgreSQL, and the REST side', () => {
   it('refuses to boot on a bad variable with one line naming it', async () => {
     await expect(startReplica({ REDIS_URL: 'not a url', LOG_LEVEL: 'info' })).rejects.toThrow(/REDIS_URL/);
     void testUrls;
-  }, 30000);
+  }, 90000);
 });

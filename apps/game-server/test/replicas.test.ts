@@ -44,7 +44,7 @@ describe('two replicas sharing rooms through Redis', () => {
       LOG_LEVEL: 'warn',
     };
     [r1, r2] = await Promise.all([startReplica(env), startReplica(env)]);
-  }, 60000);
+  }, 150000);
   afterEach(() => {
     for (const p of players.splice(0)) p.close();
   });
