@@ -13,6 +13,10 @@ export default tseslint.config(
       '.toolchain/**',
       '**/coverage/**',
       '**/*.d.ts',
+      '**/test-artifacts/**',
+      '**/.bench/**',
+      '**/.play/**',
+      '**/.tsc/**',
     ],
   },
   js.configs.recommended,
@@ -23,6 +27,10 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
     },
+  },
+  {
+    files: ['apps/web/src/**/*.ts'],
+    languageOptions: { globals: { ...globals.browser } },
   },
   {
     files: ['**/*.cjs'],

@@ -1,0 +1,368 @@
+// `pnpm bench game [--clients 1000] [--rooms 100] [--rate 30] [--seconds 8] [--no-replicas]`
+//
+// Starts the built game server (node dist/main.js) and, as the reference, a minimal relay on raw
+// `ws` (bench/ws-relay.ts), drives both with the same load on loopback (rooms of N clients, one
+// drawer per room sending strokes at a fixed rate), and prints delivered/expected, p50/p99
+// delivery latency, their ratio to the reference and the server's RSS. Then the same with two
+// replicas sharing Redis. Bounded: fixed client count and duration.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { cpus, loadavg } from 'node:os';
+import WebSocket from 'ws';
+
+const pkg = join(__dirname, '..');
+const args = process.argv.slice(2);
+const flag = (name: string, def: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : def;
+};
+const CLIENTS = flag('clients', 1000);
+const ROOMS = flag('rooms', 100);
+const RATE = flag('rate', 30);
+const SECONDS = flag('seconds', 8);
+const REPLICAS = !args.includes('--no-replicas');
+const PER_ROOM = Math.floor(CLIENTS / ROOMS);
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+
+function rssMb(pid: number): { rss: number; peak: number } {
+  const s = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? 0);
+  return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+}
+
+async function waitHttp(url: string, child: ChildProcess, out: () => string): Promise<void> {
+  const end = Date.now() + 30000;
+  while (Date.now() < end) {
+    if (child.exitCode !== null) throw new Error(`server exited:\n${out()}`);
+    if (
+      await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
+    await sleep(100);
+  }
+  throw new Error(`server did not start:\n${out()}`);
+}
+
+function startProc(cmd: string[], env: Record<string, string>): { child: ChildProcess; out: () => string } {
+  const child = spawn(process.execPath, cmd, {
+    cwd: pkg,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  return { child, out: () => out };
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await Promise.race([exited, sleep(5000).then(() => child.kill('SIGKILL'))]);
+}
+
+interface Figures {
+  name: string;
+  delivered: number;
+  expected: number;
+  p50: number;
+  p99: number;
+  rss?: string;
+}
+
+/** Latency recorder shared by both kinds of clients: seq -> send time, per room. */
+class Recorder {
+  sent = 0;
+  delivered = 0;
+  readonly lat: number[] = [];
+  readonly sentAt: Map<number, number>[] = Array.from({ length: ROOMS }, () => new Map());
+  onSend(room: number, seq: number) {
+    this.sent++;
+    this.sentAt[room]!.set(seq, performance.now());
+  }
+  onReceive(room: number, seq: number) {
+    const t = this.sentAt[room]!.get(seq);
+    if (t === undefined) return;
+    this.delivered++;
+    this.lat.push(performance.now() - t);
+  }
+  figures(name: string): Figures {
+    const sorted = [...this.lat].sort((a, b) => a - b);
+    const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
+    return {
+      name,
+      delivered: this.delivered,
+      expected: this.sent * (PER_ROOM - 1),
+      p50: q(0.5),
+      p99: q(0.99),
+    };
+  }
+}
+
+const strokeFor = (seq: number) => ({
+  // The sequence number rides in the first point (exact in a double): 0..1 like any point.
+  points: [
+    [seq / 1_000_000, 0.5],
+    [0.25, 0.75],
+    [0.5, 0.5],
+    [0.75, 0.25],
+  ] as [number, number][],
+  color: '#1a2b3c',
+  size: 6,
+  tool: 'pen' as const,
+});
+const seqOf = (p: { points: [number, number][] }) => Math.round(p.points[0]![0] * 1_000_000);
+
+/** Drives the load: every drawer sends RATE strokes a second for SECONDS; returns when drained. */
+async function drive(rec: Recorder, send: ((seq: number) => void)[]): Promise<void> {
+  const interval = 1000 / RATE;
+  const total = Math.floor(RATE * SECONDS);
+  let seq = 0;
+  const t0 = performance.now();
+  for (let i = 0; i < total; i++) {
+    seq++;
+    send.forEach((fn) => fn(seq));
+    const wait = t0 + (i + 1) * interval - performance.now();
+    if (wait > 0) await sleep(wait);
+  }
+  // Drain: wait while deliveries still arrive (a loaded machine lags), at most 30 s.
+  const expected = () => rec.sent * (PER_ROOM - 1);
+  const end = Date.now() + 30000;
+  let last = -1;
+  let still = 0;
+  while (rec.delivered < expected() && Date.now() < end && still < 20) {
+    await sleep(100);
+    still = rec.delivered === last ? still + 1 : 0;
+    last = rec.delivered;
+  }
+}
+
+async function benchRaw(): Promise<Figures> {
+  const port = await freePort();
+  const p = startProc(['--import', 'tsx', 'bench/ws-relay.ts'], { PORT: String(port) });
+  while (!p.out().includes('listening')) {
+    if (p.child.exitCode !== null) throw new Error(p.out());
+    await sleep(50);
+  }
+  const rec = new Recorder();
+  const clients: WebSocket[][] = [];
+  for (let r = 0; r < ROOMS; r++) {
+    const room: WebSocket[] = [];
+    for (let c = 0; c < PER_ROOM; c++) {
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/?room=${r}`);
+      if (c > 0)
+        ws.on('message', (d) =>
+          rec.onReceive(r, seqOf(JSON.parse(d.toString()) as { points: [number, number][] })),
+        );
+      room.push(ws);
+    }
+    await Promise.all(room.map((ws) => new Promise((res) => ws.once('open', res))));
+    clients.push(room);
+  }
+  await drive(
+    rec,
+    clients.map((room, r) => (seq: number) => {
+      rec.onSend(r, seq);
+      room[0]!.send(JSON.stringify({ ...strokeFor(seq), playerId: 'drawer' }));
+    }),
+  );
+  const mem = rssMb(p.child.pid!);
+  for (const room of clients) for (const ws of room) ws.terminate();
+  await stop(p.child);
+  return { ...rec.figures('raw ws relay'), rss: `${mem.rss.toFixed(0)} MB (peak ${mem.peak.toFixed(0)})` };
+}
+
+type Ack = { ok: boolean; data?: unknown; error?: { code: string } };
+
+/**
+ * A Socket.IO v4 client reduced to what the load needs, speaking the wire protocol over raw `ws`
+ * (Engine.IO 4 packets: `0` open, `2`/`3` ping/pong, `40` connect, `42[id]` event, `43id` ack).
+ * The reference's clients are raw `ws` too, so the client side costs the same in both runs and
+ * the comparison measures the servers.
+ */
+class WireClient {
+  private readonly ws: WebSocket;
+  private nextId = 0;
+  private readonly acks = new Map<number, (a: Ack) => void>();
+  private readonly handlers = new Map<string, (payload: unknown) => void>();
+  readonly ready: Promise<void>;
+
+  constructor(url: string) {
+    this.ws = new WebSocket(`${url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`);
+    this.ready = new Promise((resolve, reject) => {
+      this.ws.once('error', reject);
+      this.ws.on('message', (data) => {
+        const msg = data.toString();
+        if (msg === '2') return this.ws.send('3');
+        if (msg.startsWith('0')) return this.ws.send('40');
+        if (msg.startsWith('40')) return resolve();
+        if (msg.startsWith('42')) {
+          const [event, payload] = JSON.parse(msg.slice(2)) as [string, unknown];
+          this.handlers.get(event)?.(payload);
+        } else if (msg.startsWith('43')) {
+          const open = msg.indexOf('[');
+          const id = Number(msg.slice(2, open));
+          const [ack] = JSON.parse(msg.slice(open)) as [Ack];
+          this.acks.get(id)?.(ack);
+          this.acks.delete(id);
+        }
+      });
+    });
+  }
+  on(event: string, fn: (payload: unknown) => void) {
+    this.handlers.set(event, fn);
+  }
+  emit(event: string, payload: unknown, ack?: (a: Ack) => void) {
+    if (ack) {
+      const id = this.nextId++;
+      this.acks.set(id, ack);
+      this.ws.send(`42${id}${JSON.stringify([event, payload])}`);
+    } else this.ws.send(`42${JSON.stringify([event, payload])}`);
+  }
+  call(event: string, payload: unknown): Promise<Ack> {
+    return new Promise((res) => this.emit(event, payload, res));
+  }
+  close() {
+    this.ws.terminate();
+  }
+}
+
+async function benchGame(replicas: number): Promise<Figures> {
+  const env = {
+    LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    CHOOSE_TIME_SEC: '120',
+    // The limiter still runs on every stroke; the bench must not trip it when the load generator
+    // falls behind on a busy machine and catches up in bursts.
+    STROKE_RATE: '10000',
+    STROKE_BURST: '100000',
+    ROOM_EVENT_BURST: '50',
+    ...(replicas > 1 ? { REDIS_URL, REDIS_KEY_PREFIX: `bench_${process.pid}_${Date.now()}:` } : {}),
+  };
+  const servers: { child: ChildProcess; url: string }[] = [];
+  for (let i = 0; i < replicas; i++) {
+    const port = await freePort();
+    const p = startProc(
+      [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/gs-prof'] : []), 'dist/main.js'],
+      { ...env, PORT: String(port) },
+    );
+    const url = `http://127.0.0.1:${port}`;
+    await waitHttp(`${url}/health`, p.child, p.out);
+    servers.push({ child: p.child, url });
+  }
+  const rec = new Recorder();
+  const rooms: WireClient[][] = [];
+  let k = 0;
+  for (let r = 0; r < ROOMS; r++) {
+    const room: WireClient[] = [];
+    for (let c = 0; c < PER_ROOM; c++) room.push(new WireClient(servers[k++ % servers.length]!.url));
+    await Promise.all(room.map((s) => s.ready));
+    const created = await room[0]!.call('room:create', {
+      nickname: 'drawer',
+      settings: { drawTimeSec: 240, maxPlayers: 12, rounds: 1, isPrivate: true },
+    });
+    const code = (created.data as { code: string }).code;
+    for (let c = 1; c < PER_ROOM; c++) {
+      const s = room[c]!;
+      const j = await s.call('room:join', { code, nickname: `p${c}` });
+      if (!j.ok) throw new Error(`join failed: ${JSON.stringify(j)}`);
+      s.on('draw:stroke', (p) => rec.onReceive(r, seqOf(p as { points: [number, number][] })));
+    }
+    const started = await room[0]!.call('game:start', {});
+    if (!started.ok) throw new Error(`start failed: ${JSON.stringify(started)}`);
+    // The host draws first (join order); wait for its word choices.
+    for (let tries = 0; tries < 100; tries++) {
+      const ch = await room[0]!.call('word:choose', { index: 0 });
+      if (ch.ok) break;
+      await sleep(20);
+    }
+    rooms.push(room);
+  }
+  await sleep(500);
+  const connectedMem = servers.map((s) => rssMb(s.child.pid!));
+  let refused = 0;
+  await drive(
+    rec,
+    rooms.map((room, r) => (seq: number) => {
+      rec.onSend(r, seq);
+      (room[0] as unknown as { emit: (...a: unknown[]) => void }).emit(
+        'draw:stroke',
+        strokeFor(seq),
+        (a: Ack) => {
+          if (!a.ok) refused++;
+        },
+      );
+    }),
+  );
+  const mem = servers.map((s) => rssMb(s.child.pid!));
+  for (const room of rooms) for (const s of room) s.close();
+  await Promise.all(servers.map((s) => stop(s.child)));
+  if (refused) console.log(`  (${refused} strokes refused by the server)`);
+  return {
+    ...rec.figures(replicas > 1 ? `game server x${replicas} + Redis` : 'game server'),
+    rss: mem
+      .map(
+        (m, i) =>
+          `${m.rss.toFixed(0)} MB (peak ${m.peak.toFixed(0)}, ${connectedMem[i]!.rss.toFixed(0)} with clients before load)`,
+      )
+      .join(', '),
+  };
+}
+
+function print(f: Figures, ref?: Figures) {
+  const ratio = ref
+    ? `  p99 ratio ${(f.p99 / ref.p99).toFixed(2)}x, p50 ratio ${(f.p50 / ref.p50).toFixed(2)}x`
+    : '';
+  console.log(
+    `${f.name.padEnd(26)} delivered ${f.delivered}/${f.expected}  p50 ${f.p50.toFixed(2)} ms  p99 ${f.p99.toFixed(2)} ms  RSS ${f.rss ?? '-'}${ratio}`,
+  );
+}
+
+async function main() {
+  if (!existsSync(join(pkg, 'dist/main.js')) || args.includes('--build')) {
+    const b = spawnSync('pnpm', ['exec', 'tsc', '-b'], { cwd: pkg, stdio: 'inherit' });
+    if (b.status !== 0) process.exit(1);
+  }
+  console.log(
+    `machine: ${cpus().length} cores, load average ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')} (figures on a busy machine are noisy; the ratios compare runs made minutes apart)`,
+  );
+  console.log(
+    `load: ${ROOMS} rooms x ${PER_ROOM} clients = ${ROOMS * PER_ROOM}, one drawer per room, ${RATE} strokes/s for ${SECONDS} s (loopback)`,
+  );
+  const raw = await benchRaw();
+  print(raw);
+  const one = await benchGame(1);
+  print(one, raw);
+  let two: Figures | undefined;
+  if (REPLICAS) {
+    two = await benchGame(2);
+    print(two, raw);
+  }
+  console.log(
+    'targets: nothing lost; p99 <= 1.0x raw (one server), <= 1.5x raw (2 replicas + Redis); RSS <= 120 MB at 1,000 clients',
+  );
+  process.exit(0);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

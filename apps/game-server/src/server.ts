@@ -1,0 +1,631 @@
+import type { Server as HttpServer } from 'node:http';
+import {
+  ackError,
+  ackOk,
+  clientSchemas,
+  LIMITS,
+  resolveSettings,
+  type Ack,
+  type ClientEventName,
+  type ClientToServerEvents,
+  type ErrorCode,
+  type Fill,
+  type RoomSettings,
+  type ServerToClientEvents,
+  type Stroke,
+} from '@hybrid/game-protocol';
+import type { Logger } from '@hybrid/service-kit';
+import { Server, type Socket } from 'socket.io';
+import {
+  advance,
+  chooseWord,
+  disconnectPlayer,
+  findPlayer,
+  guess,
+  newCode,
+  newId,
+  newPlayer,
+  newRoom,
+  removePlayer,
+  startGame,
+  stateFor,
+  updateWake,
+  connectedPlayers,
+  type Effect,
+  type Timing,
+} from './game';
+import { insidersChannel, playerChannel, roomChannel, type PlayerRec, type RoomRec } from './model';
+import { socketBuckets, type LimitKind, type RateLimits, type TokenBucket } from './rate-limit';
+import type { Results } from './results';
+import { BUSY, type Store } from './store';
+
+interface SocketData {
+  roomId?: string | undefined;
+  playerId?: string | undefined;
+  buckets: Record<LimitKind, TokenBucket>;
+}
+
+type GameIo = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+type GameSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+type AnyAck = (res: Ack<unknown>) => void;
+type Handler = (socket: GameSocket, input: unknown, ack: AnyAck) => Promise<void>;
+type CreateInput = { nickname: string; settings?: Partial<RoomSettings> };
+type JoinInput = { code: string; nickname: string; sessionToken?: string };
+type DrawEvent = 'draw:stroke' | 'draw:fill' | 'draw:undo' | 'draw:clear';
+
+export interface GameServerOptions {
+  readonly store: Store;
+  readonly results: Results;
+  readonly log: Logger;
+  readonly timing: Timing;
+  readonly limits: RateLimits;
+  /** Allowed browser origins; `*` allows any. Requests without an Origin header are not browsers and pass. */
+  readonly corsOrigins: readonly string[];
+  /** Socket.IO adapter factory (the Redis adapter with several replicas). */
+  readonly adapter?: Parameters<GameIo['adapter']>[0];
+  readonly tickMs?: number;
+  /** Work that shutdown waits for (disconnects being recorded). */
+  readonly inflight?: { track<T>(p: Promise<T>): Promise<T> };
+}
+
+interface Outcome<T> {
+  readonly res: Ack<T>;
+  /** Runs after the room is saved, before the ack (joining channels). */
+  readonly before?: () => void;
+  /** Runs after the ack and the effects (sending the joiner the drawing). */
+  readonly after?: () => Promise<void> | void;
+}
+
+/** How often a replica heartbeats; one missing for 3 periods is dead. */
+const PRESENCE_MS = 2000;
+
+const fail = (code: ErrorCode, message: string): Outcome<never> => ({ res: ackError(code, message) });
+const done = <T>(data: T, extra: Omit<Outcome<T>, 'res'> = {}): Outcome<T> => ({
+  res: ackOk(data),
+  ...extra,
+});
+
+const EVENT_LIMIT: Record<ClientEventName, LimitKind> = {
+  'room:create': 'room',
+  'room:join': 'room',
+  'room:leave': 'room',
+  'game:start': 'room',
+  'word:choose': 'room',
+  'draw:stroke': 'draw',
+  'draw:fill': 'draw',
+  'draw:undo': 'draw',
+  'draw:clear': 'draw',
+  'chat:send': 'chat',
+  'kick:vote': 'room',
+};
+
+export function originAllowed(origin: string | undefined, allowed: readonly string[]): boolean {
+  if (origin === undefined) return true;
+  return allowed.includes('*') || allowed.includes(origin);
+}
+
+/** The Socket.IO side of the game: validation, rate limits, room actions, timers. */
+export class GameServer {
+  readonly io: GameIo;
+  private tick: NodeJS.Timeout | undefined;
+  private presence: NodeJS.Timeout | undefined;
+  /** Turns (`room:turnStartedAt`) whose drawing is full. */
+  private readonly fullDrawings = new Set<string>();
+  /** This process, as written on the players whose sockets it holds. */
+  readonly replica = newId(6);
+  private ticking = false;
+  private readonly store: Store;
+  private readonly t: Timing;
+
+  constructor(
+    http: HttpServer,
+    private readonly opts: GameServerOptions,
+  ) {
+    this.store = opts.store;
+    this.t = opts.timing;
+    this.io = new Server(http, {
+      maxHttpBufferSize: LIMITS.maxPayloadBytes,
+      cors: {
+        origin: (origin, cb) => cb(null, originAllowed(origin, opts.corsOrigins)),
+        credentials: true,
+      },
+      allowRequest: (req, cb) => {
+        const ok = originAllowed(req.headers.origin, opts.corsOrigins);
+        cb(ok ? null : 'origin not allowed', ok);
+      },
+      pingInterval: 10000,
+      pingTimeout: 8000,
+      serveClient: false,
+    });
+    if (opts.adapter) this.io.adapter(opts.adapter);
+    this.io.on('connection', (socket) => this.onConnection(socket));
+  }
+
+  start(): void {
+    const every = this.opts.tickMs ?? 50;
+    const loop = () => {
+      void this.runTimers().finally(() => {
+        if (this.tick) this.tick = setTimeout(loop, every);
+      });
+    };
+    this.tick = setTimeout(loop, every);
+    const beat = () => {
+      void this.sweepPresence().finally(() => {
+        if (this.presence) this.presence = setTimeout(beat, PRESENCE_MS);
+      });
+    };
+    this.presence = setTimeout(beat, 0);
+  }
+
+  /**
+   * Heartbeats this replica, then marks away the players whose socket lives on a replica that
+   * stopped heartbeating (killed without a chance to record their disconnects): their grace
+   * period starts, and they are removed if they do not rejoin.
+   */
+  private async sweepPresence(): Promise<void> {
+    try {
+      await this.store.heartbeat(this.replica, PRESENCE_MS * 3);
+      if (this.store.kind === 'memory') return;
+      const rooms = await this.store.allRooms();
+      const others = new Set<string>();
+      for (const r of rooms)
+        for (const p of r.players)
+          if (p.connected && p.replica && p.replica !== this.replica) others.add(p.replica);
+      if (!others.size) return;
+      const alive = await this.store.alive([...others]);
+      for (const r of rooms) {
+        const gone = r.players.filter(
+          (p) => p.connected && p.replica && !alive.has(p.replica) && p.replica !== this.replica,
+        );
+        if (!gone.length) continue;
+        await this.mutate(
+          r.id,
+          () => undefined,
+          (room, fx, now) => {
+            for (const g of gone) {
+              const p = findPlayer(room, g.id);
+              if (p && p.connected && p.socketId === g.socketId) disconnectPlayer(room, p, now, this.t, fx);
+            }
+            return fx.length ? done(null) : fail('NOT_FOUND', 'nothing to do');
+          },
+        );
+      }
+    } catch (err) {
+      this.opts.log.warn({ err }, 'presence sweep failed');
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.tick) clearTimeout(this.tick);
+    this.tick = undefined;
+    if (this.presence) clearTimeout(this.presence);
+    this.presence = undefined;
+    this.io.local.disconnectSockets(true);
+    // The HTTP server belongs to fastify, which closes it; this closes the engine's transports.
+    this.io.engine.close();
+  }
+
+  localSockets(): number {
+    return this.io.of('/').sockets.size;
+  }
+
+  // ---- connection and dispatch ----
+
+  private onConnection(socket: GameSocket): void {
+    socket.data = { buckets: socketBuckets(this.opts.limits) };
+    const on = (event: ClientEventName, fn: Handler) => {
+      socket.on(event, ((...args: unknown[]) => void this.dispatch(socket, event, args, fn)) as never);
+    };
+    on('room:create', (s, i, ack) => this.create(s, i as CreateInput, ack));
+    on('room:join', (s, i, ack) => this.join(s, i as JoinInput, ack));
+    on('room:leave', (s, _i, ack) => this.leave(s, ack));
+    on('game:start', (s, _i, ack) => this.startGame(s, ack));
+    on('word:choose', (s, i, ack) => this.choose(s, i as { index: number }, ack));
+    on('draw:stroke', (s, i, ack) => this.draw(s, 'draw:stroke', i, ack));
+    on('draw:fill', (s, i, ack) => this.draw(s, 'draw:fill', i, ack));
+    on('draw:undo', (s, _i, ack) => this.draw(s, 'draw:undo', {}, ack));
+    on('draw:clear', (s, _i, ack) => this.draw(s, 'draw:clear', {}, ack));
+    on('chat:send', (s, i, ack) => this.chat(s, i as { text: string }, ack));
+    on('kick:vote', (s, i, ack) => this.kick(s, i as { playerId: string }, ack));
+    socket.onAny((event: unknown, ...args: unknown[]) => {
+      if (typeof event === 'string' && Object.hasOwn(clientSchemas, event)) return;
+      const ack = args[args.length - 1];
+      if (typeof ack === 'function') safeAck(ack as AnyAck, ackError('INVALID_PAYLOAD', 'unknown event'));
+    });
+    socket.on('disconnect', () => {
+      const work = this.onDisconnect(socket);
+      void (this.opts.inflight ? this.opts.inflight.track(work) : work);
+    });
+  }
+
+  private async dispatch(
+    socket: GameSocket,
+    event: ClientEventName,
+    args: unknown[],
+    fn: Handler,
+  ): Promise<void> {
+    const last = args[args.length - 1];
+    let acked = false;
+    const ack: AnyAck = (res) => {
+      if (acked) return;
+      acked = true;
+      if (typeof last === 'function') safeAck(last as AnyAck, res);
+    };
+    const raw = typeof args[0] === 'function' || args[0] === undefined ? {} : args[0];
+    try {
+      const kind = EVENT_LIMIT[event];
+      if (!socket.data.buckets[kind].take())
+        return ack(ackError('RATE_LIMITED', `too many ${kind} events; slow down`));
+      const validate = clientSchemas[event] as (x: unknown) => {
+        ok: boolean;
+        value?: unknown;
+        message?: string;
+      };
+      const parsed = validate(raw);
+      if (!parsed.ok) return ack(ackError('INVALID_PAYLOAD', parsed.message ?? 'invalid payload'));
+      await fn(socket, parsed.value, ack);
+    } catch (err) {
+      this.opts.log.error({ err, event }, 'event failed');
+      ack(ackError('BAD_STATE', 'the server could not handle this event; try again'));
+    }
+  }
+
+  /**
+   * Loads the room under its lock, applies `fn`, saves, acks, then carries out the effects (ack
+   * first, then broadcast), all before the lock is released so that rooms change in order.
+   */
+  private async mutate<T>(
+    roomId: string,
+    ack: AnyAck,
+    fn: (room: RoomRec, fx: Effect[], now: number) => Outcome<T>,
+  ): Promise<void> {
+    const r = await this.store.withLock(roomId, true, async () => {
+      const room = await this.store.load(roomId);
+      if (!room) return ack(ackError('NOT_FOUND', 'room not found'));
+      const fx: Effect[] = [];
+      const now = Date.now();
+      const outcome = fn(room, fx, now);
+      if (outcome.res.ok || fx.length) {
+        await this.commit(room, fx);
+        outcome.before?.();
+      }
+      ack(outcome.res);
+      await this.effects(room, fx);
+      await outcome.after?.();
+    });
+    if (r === BUSY) ack(ackError('BAD_STATE', 'the room is busy; try again'));
+  }
+
+  private async commit(room: RoomRec, fx: Effect[]): Promise<void> {
+    if (fx.some((e) => e.t === 'room-deleted')) await this.store.remove(room);
+    else {
+      room.version += 1;
+      await this.store.save(room);
+    }
+  }
+
+  private async effects(room: RoomRec, fx: readonly Effect[]): Promise<void> {
+    const lastState = fx.map((e) => e.t).lastIndexOf('state');
+    const io = this.io as unknown as Server;
+    for (let i = 0; i < fx.length; i++) {
+      const e = fx[i]!;
+      switch (e.t) {
+        case 'state':
+          if (i === lastState) this.broadcastState(room);
+          break;
+        case 'room': {
+          const to = io.to(e.insiders ? insidersChannel(room.id) : roomChannel(room.id));
+          (e.except?.length ? to.except(e.except.map(playerChannel)) : to).emit(e.event, e.payload);
+          break;
+        }
+        case 'player':
+          io.to(playerChannel(e.playerId)).emit(e.event, e.payload);
+          break;
+        case 'insiders-join':
+          io.in(playerChannel(e.playerId)).socketsJoin(insidersChannel(room.id));
+          break;
+        case 'insiders-reset':
+          io.in(insidersChannel(room.id)).socketsLeave(insidersChannel(room.id));
+          break;
+        case 'drawing-clear':
+          await this.store.clearOps(room.id);
+          break;
+        case 'result':
+          await this.opts.results.record(e.result);
+          break;
+        case 'detach':
+          io.in(playerChannel(e.playerId)).socketsLeave([
+            roomChannel(room.id),
+            insidersChannel(room.id),
+            playerChannel(e.playerId),
+          ]);
+          break;
+        case 'room-deleted':
+          io.in(roomChannel(room.id)).socketsLeave([roomChannel(room.id), insidersChannel(room.id)]);
+          break;
+      }
+    }
+  }
+
+  private broadcastState(room: RoomRec): void {
+    const drawer = room.phase === 'drawing' ? room.drawerId : null;
+    const all = this.io.to(roomChannel(room.id));
+    (drawer ? all.except(playerChannel(drawer)) : all).emit('room:state', stateFor(room, null));
+    if (drawer) this.io.to(playerChannel(drawer)).emit('room:state', stateFor(room, drawer));
+  }
+
+  // ---- room membership ----
+
+  private async create(socket: GameSocket, input: CreateInput, ack: AnyAck): Promise<void> {
+    const settings = resolveSettings(input.settings);
+    if (settings.customWordsOnly && settings.customWords.length === 0)
+      return ack(
+        ackError('INVALID_PAYLOAD', 'settings.customWords must not be empty when customWordsOnly is true'),
+      );
+    await this.leaveCurrent(socket);
+    const id = newId();
+    let code = newCode();
+    for (let i = 0; !(await this.store.claimCode(code, id)); i++) {
+      if (i > 10) return ack(ackError('BAD_STATE', 'could not allocate a room code; try again'));
+      code = newCode();
+    }
+    const now = Date.now();
+    const host = newPlayer(input.nickname, now, socket.id);
+    host.replica = this.replica;
+    const room = newRoom({ id, code, host, settings, now });
+    await this.store.save(room);
+    this.attach(socket, room, host);
+    ack(ackOk({ roomId: id, code, playerId: host.id, sessionToken: host.sessionToken }));
+    this.broadcastState(room);
+  }
+
+  private attach(socket: GameSocket, room: RoomRec, player: PlayerRec): void {
+    socket.data.roomId = room.id;
+    socket.data.playerId = player.id;
+    const channels = [roomChannel(room.id), playerChannel(player.id)];
+    if (room.phase === 'drawing' && (player.guessed || room.drawerId === player.id))
+      channels.push(insidersChannel(room.id));
+    void socket.join(channels);
+  }
+
+  private async join(socket: GameSocket, input: JoinInput, ack: AnyAck): Promise<void> {
+    const code = input.code.toUpperCase();
+    const roomId = await this.store.findByCode(code);
+    if (!roomId) return ack(ackError('NOT_FOUND', `no room with code ${code}`));
+    if (socket.data.roomId && socket.data.roomId !== roomId) await this.leaveCurrent(socket);
+    await this.mutate(roomId, ack, (room, fx, now) => {
+      let player = input.sessionToken
+        ? room.players.find((p) => p.sessionToken === input.sessionToken)
+        : socket.data.roomId === room.id
+          ? findPlayer(room, socket.data.playerId)
+          : undefined;
+      let replaced: string | null = null;
+      if (player) {
+        replaced = player.socketId !== socket.id ? player.socketId : null;
+        player.connected = true;
+        player.socketId = socket.id;
+        player.replica = this.replica;
+        player.disconnectedAt = null;
+        if (!connectedPlayers(room).some((p) => p.id === room.hostId)) room.hostId = player.id;
+      } else {
+        if (room.players.length >= room.settings.maxPlayers)
+          return fail('ROOM_FULL', `the room is full (${room.settings.maxPlayers} players)`);
+        player = newPlayer(input.nickname, now, socket.id);
+        player.replica = this.replica;
+        room.players.push(player);
+        if (room.phase === 'choosing' || room.phase === 'drawing' || room.phase === 'turn-end')
+          room.queue.push(player.id);
+      }
+      updateWake(room, this.t);
+      fx.push({ t: 'state' });
+      const p = player;
+      return done(
+        { roomId: room.id, playerId: p.id, sessionToken: p.sessionToken, state: stateFor(room, p.id) },
+        {
+          before: () => {
+            if (replaced) this.io.in(replaced).disconnectSockets(true);
+            this.attach(socket, room, p);
+          },
+          after: async () => {
+            if (room.phase === 'drawing') socket.emit('draw:sync', { ops: await this.store.ops(room.id) });
+            if (room.phase === 'choosing' && room.drawerId === p.id)
+              socket.emit('word:choices', { words: room.choices });
+          },
+        },
+      );
+    });
+  }
+
+  private async leaveCurrent(socket: GameSocket): Promise<void> {
+    const { roomId, playerId } = socket.data;
+    if (!roomId || !playerId) return;
+    await this.mutate(
+      roomId,
+      () => undefined,
+      (room, fx, now) => {
+        const p = findPlayer(room, playerId);
+        if (!p || p.socketId !== socket.id) return fail('NOT_FOUND', 'not in this room');
+        removePlayer(room, playerId, now, this.t, fx);
+        return done(null);
+      },
+    );
+    void socket.leave(roomChannel(roomId));
+    void socket.leave(insidersChannel(roomId));
+    void socket.leave(playerChannel(playerId));
+    socket.data.roomId = undefined;
+    socket.data.playerId = undefined;
+  }
+
+  private async leave(socket: GameSocket, ack: AnyAck): Promise<void> {
+    if (!socket.data.roomId) return ack(ackError('BAD_STATE', 'not in a room'));
+    await this.leaveCurrent(socket);
+    ack(ackOk(null));
+  }
+
+  private async onDisconnect(socket: GameSocket): Promise<void> {
+    const { roomId, playerId } = socket.data;
+    if (!roomId || !playerId) return;
+    try {
+      await this.mutate(
+        roomId,
+        () => undefined,
+        (room, fx, now) => {
+          const p = findPlayer(room, playerId);
+          if (!p || p.socketId !== socket.id) return fail('NOT_FOUND', 'stale socket');
+          disconnectPlayer(room, p, now, this.t, fx);
+          return done(null);
+        },
+      );
+    } catch (err) {
+      this.opts.log.warn({ err, roomId }, 'could not record a disconnect');
+    }
+  }
+
+  // ---- game actions ----
+
+  /** The socket's room and player, or an error acked. */
+  private where(socket: GameSocket, ack: AnyAck): { roomId: string; playerId: string } | null {
+    const { roomId, playerId } = socket.data;
+    if (roomId && playerId) return { roomId, playerId };
+    ack(ackError('BAD_STATE', 'join a room first'));
+    return null;
+  }
+
+  private async startGame(socket: GameSocket, ack: AnyAck): Promise<void> {
+    const at = this.where(socket, ack);
+    if (!at) return;
+    await this.mutate(at.roomId, ack, (room, fx, now) => {
+      if (!findPlayer(room, at.playerId)) return fail('NOT_FOUND', 'you are not in this room');
+      if (room.hostId !== at.playerId) return fail('NOT_HOST', 'only the host can start the game');
+      if (room.phase !== 'lobby' && room.phase !== 'game-end')
+        return fail('BAD_STATE', 'a game is already running');
+      if (connectedPlayers(room).length < 2)
+        return fail('BAD_STATE', 'at least 2 connected players are needed');
+      startGame(room, now, this.t, fx);
+      return done(null);
+    });
+  }
+
+  private async choose(socket: GameSocket, input: { index: number }, ack: AnyAck): Promise<void> {
+    const at = this.where(socket, ack);
+    if (!at) return;
+    await this.mutate(at.roomId, ack, (room, fx, now) => {
+      if (room.drawerId !== at.playerId) return fail('NOT_DRAWER', 'only the drawer chooses the word');
+      if (room.phase !== 'choosing') return fail('BAD_STATE', 'not choosing a word now');
+      if (input.index >= room.choices.length)
+        return fail('INVALID_PAYLOAD', `index must be below ${room.choices.length}`);
+      return done({ word: chooseWord(room, input.index, now, this.t, fx) });
+    });
+  }
+
+  private async draw(socket: GameSocket, event: DrawEvent, input: unknown, ack: AnyAck): Promise<void> {
+    const at = this.where(socket, ack);
+    if (!at) return;
+    const room = await this.store.cached(at.roomId);
+    if (!room) return ack(ackError('NOT_FOUND', 'room not found'));
+    if (room.drawerId !== at.playerId) return ack(ackError('NOT_DRAWER', 'only the drawer draws'));
+    if (room.phase !== 'drawing') return ack(ackError('BAD_STATE', 'not drawing now'));
+    // Hot path: the operation is acked and relayed at once; the store write is queued behind it
+    // on the same connection (so a late joiner's read sees it). A drawing that reached MAX_OPS is
+    // remembered for the rest of the turn and refuses more strokes and fills.
+    const turn = `${room.id}:${room.turnStartedAt}`;
+    const adds = event === 'draw:stroke' || event === 'draw:fill';
+    if (adds && this.fullDrawings.has(turn))
+      return ack(ackError('BAD_STATE', 'the drawing is full; undo or clear first'));
+    ack(ackOk(null));
+    (socket.to(roomChannel(room.id)) as unknown as { emit: (e: string, p: unknown) => void }).emit(event, {
+      ...(input as object),
+      playerId: at.playerId,
+    });
+    let write: Promise<unknown>;
+    if (event === 'draw:stroke')
+      write = this.store.pushOp(room.id, { type: 'stroke', stroke: input as Stroke });
+    else if (event === 'draw:fill') write = this.store.pushOp(room.id, { type: 'fill', fill: input as Fill });
+    else if (event === 'draw:undo') write = this.store.popOp(room.id);
+    else write = this.store.clearOps(room.id);
+    if (!adds) this.fullDrawings.delete(turn);
+    const stored = await write;
+    if (stored === false) {
+      if (this.fullDrawings.size > 10000) this.fullDrawings.clear();
+      this.fullDrawings.add(turn);
+    }
+  }
+
+  private async chat(socket: GameSocket, input: { text: string }, ack: AnyAck): Promise<void> {
+    const at = this.where(socket, ack);
+    if (!at) return;
+    await this.mutate(at.roomId, ack, (room, fx, now) => {
+      const p = findPlayer(room, at.playerId);
+      if (!p) return fail('NOT_FOUND', 'you are not in this room');
+      const message = { playerId: p.id, nickname: p.nickname, text: input.text, at: now };
+      if (room.phase === 'drawing' && room.word !== null) {
+        if (p.id === room.drawerId || p.guessed) {
+          // The drawer and those who guessed talk among themselves until the turn ends.
+          fx.push({ t: 'room', event: 'chat:message', payload: message, insiders: true });
+          return done({ correct: false, close: false });
+        }
+        const verdict = guess(room, p, input.text, now, this.t, fx);
+        if (!verdict.correct) fx.push({ t: 'room', event: 'chat:message', payload: message });
+        return done(verdict);
+      }
+      fx.push({ t: 'room', event: 'chat:message', payload: message });
+      return done({ correct: false, close: false });
+    });
+  }
+
+  private async kick(socket: GameSocket, input: { playerId: string }, ack: AnyAck): Promise<void> {
+    const at = this.where(socket, ack);
+    if (!at) return;
+    await this.mutate(at.roomId, ack, (room, fx, now) => {
+      if (!findPlayer(room, at.playerId)) return fail('NOT_FOUND', 'you are not in this room');
+      const target = findPlayer(room, input.playerId);
+      if (!target) return fail('NOT_FOUND', 'no such player in this room');
+      if (target.id === at.playerId) return fail('BAD_STATE', 'you cannot vote to kick yourself');
+      const others = connectedPlayers(room).filter((p) => p.id !== target.id);
+      const votes = [...new Set([...(room.kickVotes[target.id] ?? []), at.playerId])].filter((v) =>
+        others.some((p) => p.id === v),
+      );
+      const needed = Math.floor(others.length / 2) + 1;
+      room.kickVotes[target.id] = votes;
+      const kicked = votes.length >= needed;
+      if (kicked) {
+        fx.push({ t: 'room', event: 'player:kicked', payload: { playerId: target.id } });
+        removePlayer(room, target.id, now, this.t, fx);
+      }
+      return done({ votes: votes.length, needed, kicked });
+    });
+  }
+
+  // ---- timers ----
+
+  private async runTimers(): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      const now = Date.now();
+      const due = await this.store.dueRooms(now, 50);
+      for (const roomId of due) {
+        await this.store.withLock(roomId, false, async () => {
+          const room = await this.store.load(roomId);
+          if (!room || room.wake === null || room.wake > Date.now()) return;
+          const fx: Effect[] = [];
+          advance(room, Date.now(), this.t, fx);
+          await this.commit(room, fx);
+          await this.effects(room, fx);
+        });
+      }
+    } catch (err) {
+      this.opts.log.warn({ err }, 'timer loop failed');
+    } finally {
+      this.ticking = false;
+    }
+  }
+}
+
+function safeAck(ack: AnyAck, res: Ack<unknown>): void {
+  try {
+    ack(res);
+  } catch {
+    // A client-side ack cannot fail the server.
+  }
+}

@@ -1,0 +1,306 @@
+import { randomBytes } from 'node:crypto';
+import type { DrawOp } from '@hybrid/game-protocol';
+import type { Redis } from 'ioredis';
+import type { RoomRec } from './model';
+
+/** Returned by `withLock` when the room stayed locked by someone else for too long. */
+export const BUSY = Symbol('busy');
+
+/** Most operations one drawing may hold; more is refused (a late joiner replays them all). */
+export const MAX_OPS = 5000;
+
+/**
+ * Where rooms live. `memory` for local play; `redis` so that every replica sees every room, its
+ * timer and its drawing. Room state changes only under the room's lock (a lease in Redis: a
+ * replica that dies while holding it loses it when the lease expires).
+ */
+export interface Store {
+  readonly kind: 'memory' | 'redis';
+  /** Runs `fn` holding the room's lock. `wait` false gives up at once when it is taken. */
+  withLock<T>(roomId: string, wait: boolean, fn: () => Promise<T>): Promise<T | typeof BUSY>;
+  load(roomId: string): Promise<RoomRec | null>;
+  /** Saves the room, its code and its timer (`room.wake`). */
+  save(room: RoomRec): Promise<void>;
+  remove(room: RoomRec): Promise<void>;
+  /** Reserves a join code for a new room; false when taken. */
+  claimCode(code: string, roomId: string): Promise<boolean>;
+  findByCode(code: string): Promise<string | null>;
+  /** A recent copy of the room without taking the lock (for the drawing hot path). */
+  cached(roomId: string): Promise<RoomRec | null>;
+  allRooms(): Promise<RoomRec[]>;
+  /** Rooms whose timer is due. */
+  dueRooms(now: number, limit: number): Promise<string[]>;
+  pushOp(roomId: string, op: DrawOp): Promise<boolean>;
+  popOp(roomId: string): Promise<boolean>;
+  clearOps(roomId: string): Promise<void>;
+  ops(roomId: string): Promise<DrawOp[]>;
+  outboxPush(item: string): Promise<void>;
+  outboxPeek(n: number): Promise<string[]>;
+  outboxAck(item: string): Promise<void>;
+  outboxSize(): Promise<number>;
+  /** Marks this replica alive for `ttlMs`. */
+  heartbeat(replica: string, ttlMs: number): Promise<void>;
+  /** Which of these replicas are alive. */
+  alive(replicas: readonly string[]): Promise<Set<string>>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Serializes work per key inside this process. */
+class LocalQueue {
+  private readonly tails = new Map<string, Promise<unknown>>();
+  run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.tails.get(key) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const tail = next.catch(() => undefined);
+    this.tails.set(key, tail);
+    void tail.then(() => {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    });
+    return next;
+  }
+  busy(key: string): boolean {
+    return this.tails.has(key);
+  }
+}
+
+export class MemoryStore implements Store {
+  readonly kind = 'memory' as const;
+  private readonly rooms = new Map<string, RoomRec>();
+  private readonly codes = new Map<string, string>();
+  private readonly drawings = new Map<string, DrawOp[]>();
+  private readonly outbox: string[] = [];
+  private readonly queue = new LocalQueue();
+
+  async withLock<T>(roomId: string, wait: boolean, fn: () => Promise<T>): Promise<T | typeof BUSY> {
+    if (!wait && this.queue.busy(roomId)) return BUSY;
+    return this.queue.run(roomId, fn);
+  }
+  async load(roomId: string) {
+    const r = this.rooms.get(roomId);
+    return r ? structuredClone(r) : null;
+  }
+  async save(room: RoomRec) {
+    this.rooms.set(room.id, structuredClone(room));
+    this.codes.set(room.code, room.id);
+  }
+  async remove(room: RoomRec) {
+    this.rooms.delete(room.id);
+    if (this.codes.get(room.code) === room.id) this.codes.delete(room.code);
+    this.drawings.delete(room.id);
+  }
+  async claimCode(code: string, roomId: string) {
+    if (this.codes.has(code)) return false;
+    this.codes.set(code, roomId);
+    return true;
+  }
+  async findByCode(code: string) {
+    return this.codes.get(code) ?? null;
+  }
+  async cached(roomId: string) {
+    return this.rooms.get(roomId) ?? null;
+  }
+  async allRooms() {
+    return [...this.rooms.values()];
+  }
+  async dueRooms(now: number, limit: number) {
+    const out: string[] = [];
+    for (const r of this.rooms.values()) {
+      if (r.wake !== null && r.wake <= now) out.push(r.id);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+  async pushOp(roomId: string, op: DrawOp) {
+    let list = this.drawings.get(roomId);
+    if (!list) this.drawings.set(roomId, (list = []));
+    if (list.length >= MAX_OPS) return false;
+    list.push(op);
+    return true;
+  }
+  async popOp(roomId: string) {
+    return this.drawings.get(roomId)?.pop() !== undefined;
+  }
+  async clearOps(roomId: string) {
+    this.drawings.delete(roomId);
+  }
+  async ops(roomId: string) {
+    return [...(this.drawings.get(roomId) ?? [])];
+  }
+  async outboxPush(item: string) {
+    this.outbox.push(item);
+  }
+  async outboxPeek(n: number) {
+    return this.outbox.slice(0, n);
+  }
+  async outboxAck(item: string) {
+    const i = this.outbox.indexOf(item);
+    if (i >= 0) this.outbox.splice(i, 1);
+  }
+  async outboxSize() {
+    return this.outbox.length;
+  }
+  async heartbeat() {}
+  async alive(replicas: readonly string[]) {
+    // One process: every socket it knows of is its own.
+    return new Set(replicas);
+  }
+  async ping() {}
+  async close() {}
+}
+
+const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+
+/**
+ * Rooms in Redis. `redis` must carry the workload's key prefix (every key below is relative to it);
+ * `sub` is a separate connection for the cache-invalidation channel.
+ */
+export class RedisStore implements Store {
+  readonly kind = 'redis' as const;
+  private readonly queue = new LocalQueue();
+  private readonly cache = new Map<string, RoomRec>();
+  private readonly replica = randomBytes(6).toString('hex');
+  private readonly channel: string;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly sub: Redis,
+    prefix: string,
+    private readonly opts: { lockLeaseMs?: number; roomTtlSec?: number } = {},
+  ) {
+    this.channel = `${prefix}room-changed`;
+    void this.sub.subscribe(this.channel).catch(() => undefined);
+    this.sub.on('message', (channel: string, message: string) => {
+      if (channel !== this.channel) return;
+      const [from, roomId] = message.split(' ');
+      if (from !== this.replica && roomId) this.cache.delete(roomId);
+    });
+    // After a reconnect the cache may have missed invalidations.
+    this.sub.on('ready', () => this.cache.clear());
+  }
+
+  private get leaseMs() {
+    return this.opts.lockLeaseMs ?? 5000;
+  }
+
+  async withLock<T>(roomId: string, wait: boolean, fn: () => Promise<T>): Promise<T | typeof BUSY> {
+    if (!wait && this.queue.busy(roomId)) return BUSY;
+    return this.queue.run(roomId, async () => {
+      const key = `lock:${roomId}`;
+      const token = randomBytes(8).toString('hex');
+      const deadline = Date.now() + (wait ? 4000 : 0);
+      for (let delay = 5; ; delay = Math.min(delay * 2, 50)) {
+        if ((await this.redis.set(key, token, 'PX', this.leaseMs, 'NX')) === 'OK') break;
+        if (Date.now() >= deadline) return BUSY;
+        await sleep(delay);
+      }
+      try {
+        return await fn();
+      } finally {
+        await this.redis.eval(RELEASE, 1, key, token).catch(() => undefined);
+      }
+    });
+  }
+  async load(roomId: string) {
+    const raw = await this.redis.get(`room:${roomId}`);
+    if (!raw) {
+      this.cache.delete(roomId);
+      return null;
+    }
+    const room = JSON.parse(raw) as RoomRec;
+    this.cache.set(roomId, structuredClone(room));
+    return room;
+  }
+  async save(room: RoomRec) {
+    const ttl = this.opts.roomTtlSec ?? 86400;
+    const m = this.redis
+      .multi()
+      .set(`room:${room.id}`, JSON.stringify(room), 'EX', ttl)
+      .set(`code:${room.code}`, room.id, 'EX', ttl)
+      .sadd('rooms', room.id);
+    if (room.wake === null) m.zrem('timers', room.id);
+    else m.zadd('timers', room.wake, room.id);
+    await m.exec();
+    this.cache.set(room.id, structuredClone(room));
+    await this.redis.publish(this.channel, `${this.replica} ${room.id}`);
+  }
+  async remove(room: RoomRec) {
+    await this.redis
+      .multi()
+      .del(`room:${room.id}`, `ops:${room.id}`)
+      .eval(RELEASE, 1, `code:${room.code}`, room.id)
+      .srem('rooms', room.id)
+      .zrem('timers', room.id)
+      .exec();
+    this.cache.delete(room.id);
+    await this.redis.publish(this.channel, `${this.replica} ${room.id}`);
+  }
+  async claimCode(code: string, roomId: string) {
+    return (await this.redis.set(`code:${code}`, roomId, 'EX', 86400, 'NX')) === 'OK';
+  }
+  async findByCode(code: string) {
+    return this.redis.get(`code:${code}`);
+  }
+  async cached(roomId: string) {
+    return this.cache.get(roomId) ?? (await this.load(roomId));
+  }
+  async allRooms() {
+    const ids = await this.redis.smembers('rooms');
+    if (!ids.length) return [];
+    const raws = await this.redis.mget(ids.map((id) => `room:${id}`));
+    const rooms: RoomRec[] = [];
+    const gone: string[] = [];
+    raws.forEach((raw, i) => (raw ? rooms.push(JSON.parse(raw) as RoomRec) : gone.push(ids[i]!)));
+    if (gone.length) await this.redis.srem('rooms', ...gone);
+    return rooms;
+  }
+  async dueRooms(now: number, limit: number) {
+    return this.redis.zrangebyscore('timers', '-inf', now, 'LIMIT', 0, limit);
+  }
+  async pushOp(roomId: string, op: DrawOp) {
+    const key = `ops:${roomId}`;
+    const len = await this.redis.rpush(key, JSON.stringify(op));
+    if (len > MAX_OPS) {
+      await this.redis.rpop(key);
+      return false;
+    }
+    return true;
+  }
+  async popOp(roomId: string) {
+    return (await this.redis.rpop(`ops:${roomId}`)) !== null;
+  }
+  async clearOps(roomId: string) {
+    await this.redis.del(`ops:${roomId}`);
+  }
+  async ops(roomId: string) {
+    return (await this.redis.lrange(`ops:${roomId}`, 0, -1)).map((s) => JSON.parse(s) as DrawOp);
+  }
+  async outboxPush(item: string) {
+    await this.redis.rpush('outbox', item);
+  }
+  async outboxPeek(n: number) {
+    return this.redis.lrange('outbox', 0, n - 1);
+  }
+  async outboxAck(item: string) {
+    await this.redis.lrem('outbox', 1, item);
+  }
+  async outboxSize() {
+    return this.redis.llen('outbox');
+  }
+  async heartbeat(replica: string, ttlMs: number) {
+    await this.redis.set(`replica:${replica}`, '1', 'PX', ttlMs);
+  }
+  async alive(replicas: readonly string[]) {
+    if (!replicas.length) return new Set<string>();
+    const found = await this.redis.mget(replicas.map((r) => `replica:${r}`));
+    return new Set(replicas.filter((_, i) => found[i] !== null));
+  }
+  async ping() {
+    await this.redis.ping();
+  }
+  async close() {
+    await this.sub.quit().catch(() => this.sub.disconnect());
+  }
+}

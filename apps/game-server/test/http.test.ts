@@ -1,0 +1,117 @@
+import { testUrls } from '@hybrid/tools/test-env';
+import { Player, startReplica, startServer, type TestServer } from './helpers';
+
+describe('local play without Redis or PostgreSQL, and the REST side', () => {
+  let server: TestServer;
+  const players: Player[] = [];
+
+  beforeAll(async () => {
+    server = await startServer({ CHOOSE_TIME_SEC: '5', GAME_END_SEC: '0.3' });
+  });
+  afterAll(async () => {
+    for (const p of players) p.close();
+    await server?.close();
+  });
+
+  const get = async (path: string) => {
+    const res = await fetch(`${server.url}${path}`);
+    return { status: res.status, body: (await res.json()) as unknown };
+  };
+
+  it('says at boot that it runs in memory', async () => {
+    const r = await startReplica({ LOG_LEVEL: 'info' });
+    try {
+      expect(r.output()).toMatch(/REDIS_URL unset: in-memory adapter/);
+      expect(r.output()).toMatch(/DATABASE_URL unset: results in an embedded in-memory leaderboard/);
+    } finally {
+      r.child.kill('SIGTERM');
+      expect(await r.exit).toBe(0);
+    }
+  }, 90000);
+
+  it('serves health, readiness, metrics and status', async () => {
+    expect(await get('/health')).toEqual({ status: 200, body: { status: 'ok' } });
+    expect((await get('/ready')).status).toBe(200);
+    const metrics = await fetch(`${server.url}/metrics`);
+    expect(await metrics.text()).toMatch(/process_resident_memory_bytes/);
+    const { body } = await get('/api/status');
+    expect(body).toMatchObject({
+      service: 'game-server',
+      mode: { rooms: 'memory', results: 'embedded' },
+      redis: 'disabled',
+      postgres: 'disabled',
+      outboxPending: 0,
+    });
+  });
+
+  it('lists public lobby rooms only, plays a game in memory and ranks it on the leaderboard', async () => {
+    const a = new Player(server.url, 'alice');
+    const b = new Player(server.url, 'bruno');
+    const hidden = new Player(server.url, 'hidden');
+    players.push(a, b, hidden);
+    await a.create({ rounds: 1, customWords: ['kettle'], customWordsOnly: true });
+    await hidden.create({ isPrivate: true });
+    await b.join(a.code.toLowerCase());
+    const rooms = (await get('/api/rooms')).body as { code: string; players: number }[];
+    expect(rooms.map((r) => r.code)).toContain(a.code);
+    expect(rooms.map((r) => r.code)).not.toContain(hidden.code);
+    expect((await get('/api/status')).body).toMatchObject({ rooms: 2, players: 3, connectedPlayers: 3 });
+
+    await a.ok('game:start', {});
+    expect((await get('/api/rooms')).body).toEqual([]);
+    let choosing = a.seen<{ drawerId: string }>(
+      'room:state',
+      (s) => (s as { phase: string }).phase === 'choosing',
+    );
+    for (let turn = 0; turn < 2; turn++) {
+      const st = await choosing;
+      const drawer = st.drawerId === a.playerId ? a : b;
+      const guesser = drawer === a ? b : a;
+      const { word } = await drawer.ok<{ word: string }>('word:choose', { index: 0 });
+      const end = a.next('turn:end');
+      if (turn === 0) choosing = a.next('room:state', (s) => (s as { phase: string }).phase === 'choosing');
+      await guesser.ok('chat:send', { text: word });
+      await end;
+    }
+    const { ranking } = await a.seen<{ ranking: { nickname: string; score: number }[] }>('game:end');
+    const board = (await get('/api/leaderboard?limit=5')).body as {
+      nickname: string;
+      score: number;
+      rank: number;
+    }[];
+    expect(board.map((x) => [x.nickname, x.score])).toEqual(ranking.map((x) => [x.nickname, x.score]));
+    expect(board[0]!.rank).toBe(1);
+    // After the final ranking the room returns to the lobby, scores reset.
+    const lobby = await a.next<{ phase: string; players: { score: number }[] }>(
+      'room:state',
+      (s) => s.phase === 'lobby',
+    );
+    expect(lobby.players.every((p) => p.score === 0)).toBe(true);
+  });
+
+  it('answers bad REST input with 422 and unknown rooms with NOT_FOUND', async () => {
+    const bad = await get('/api/leaderboard?limit=0');
+    expect(bad.status).toBe(422);
+    expect(bad.body).toMatchObject({ detail: [{ loc: ['query', 'limit'] }] });
+    expect((await get('/api/leaderboard?limit=abc')).status).toBe(422);
+    const p = new Player(server.url, 'lost');
+    players.push(p);
+    await p.connected();
+    expect(await p.call('room:join', { code: 'ZZZZZZ', nickname: 'lost' })).toMatchObject({
+      ok: false,
+      error: { code: 'NOT_FOUND' },
+    });
+    expect(await p.call('game:start', {})).toMatchObject({ ok: false, error: { code: 'BAD_STATE' } });
+    expect(await p.call('room:create', { nickname: 'x', settings: { customWordsOnly: true } })).toMatchObject(
+      {
+        ok: false,
+        error: { code: 'INVALID_PAYLOAD' },
+      },
+    );
+  });
+
+  it('refuses to boot on a bad variable with one line naming it', async () => {
+    await expect(startReplica({ REDIS_URL: 'not a url', LOG_LEVEL: 'info' })).rejects.toThrow(/REDIS_URL/);
+    void testUrls;
+  }, 90000);
+});
