@@ -61,7 +61,7 @@ describe('local play without Redis or PostgreSQL, and the REST side', () => {
     expect((await get('/api/rooms')).body).toEqual([]);
     let choosing = a.seen<{ drawerId: string }>(
       'room:state',
-      (s) => (s as { phase: string }).phase === 'choosing',
+      (s) => (s as unknown as { phase: string }).phase === 'choosing',
     );
     for (let turn = 0; turn < 2; turn++) {
       const st = await choosing;
@@ -69,7 +69,8 @@ describe('local play without Redis or PostgreSQL, and the REST side', () => {
       const guesser = drawer === a ? b : a;
       const { word } = await drawer.ok<{ word: string }>('word:choose', { index: 0 });
       const end = a.next('turn:end');
-      if (turn === 0) choosing = a.next('room:state', (s) => (s as { phase: string }).phase === 'choosing');
+      if (turn === 0)
+        choosing = a.next('room:state', (s) => (s as unknown as { phase: string }).phase === 'choosing');
       await guesser.ok('chat:send', { text: word });
       await end;
     }

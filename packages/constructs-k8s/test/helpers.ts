@@ -3,7 +3,12 @@ import { Testing, type Chart } from 'cdk8s';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- synthesized manifests are untyped JSON
 export type Obj = Record<string, any> & {
   kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
 };
 
 /** Builds constructs in a fresh chart and returns the synthesized objects. */
