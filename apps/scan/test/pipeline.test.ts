@@ -4,6 +4,7 @@ import { AmqpClient, buildService, createLogger, type BuiltService } from '@hybr
 import { eventually, testUrls } from '@hybrid/tools/test-env';
 import { createAiWorker } from '@hybrid/worker-ai';
 import { createStorageWorker } from '@hybrid/worker-storage';
+import { createServer } from 'node:http';
 import amqp from 'amqplib';
 import sharp from 'sharp';
 import { createScanService } from '../src/app';
@@ -324,6 +325,71 @@ describe('scan pipeline: upload, storage worker, AI worker, result, character', 
     const bad = await scan.app.inject({ url: '/api/v1/scan?cursor=bm9wZQ', headers: auth(carol) });
     expect(bad.statusCode).toBe(422);
     expect((await page('limit=5')).items.every((i) => ids.includes(i.id))).toBe(true);
+  });
+
+  it('classifies with an OpenAI-compatible model, which sees the cleaned photo only', async () => {
+    const seen: string[] = [];
+    let status = 200;
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        const parts = (JSON.parse(body) as { messages: { content: { image_url?: { url: string } }[] }[] })
+          .messages[1]!.content;
+        seen.push(parts[1]!.image_url!.url);
+        res.statusCode = status;
+        res.end(
+          status === 200
+            ? JSON.stringify({
+                choices: [
+                  { message: { content: '{"category":"plastic","material":"pet-bottle","confidence":0.9}' } },
+                ],
+              })
+            : JSON.stringify({ error: { message: 'invalid api key' } }),
+        );
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/v1`;
+    await ai.close();
+    ai = await buildService(createAiWorker({ topology }), {
+      env: h.env({
+        DATABASE_URL: h.scanDb.url,
+        VISION_PROVIDER: 'openai',
+        VISION_BASE_URL: url,
+        VISION_MODEL: 'vision-1',
+      }),
+    });
+    try {
+      const id = await upload(alice, await jpegWithGps(300, 200), 'image/jpeg');
+      expect((await submit(alice, id)).statusCode).toBe(202);
+      expect(await settled(alice, id)).toMatchObject({
+        status: 'done',
+        result: {
+          provider: 'openai',
+          model: 'vision-1',
+          category: { slug: 'plastic' },
+          material: { slug: 'pet-bottle', name: 'PET bottle' },
+          confidence: 0.9,
+        },
+      });
+      const sent = Buffer.from(seen[0]!.replace(/^data:image\/jpeg;base64,/, ''), 'base64');
+      expect((await sharp(sent).metadata()).exif).toBeUndefined();
+
+      // A refused key is not retried: the scan fails with the provider's reason.
+      status = 401;
+      const id2 = await upload(alice, await jpegWithGps(300, 200), 'image/jpeg');
+      await submit(alice, id2);
+      expect(await settled(alice, id2)).toMatchObject({
+        status: 'failed',
+        error: 'the item could not be classified: the vision provider answered 401: invalid api key',
+      });
+      expect(seen).toHaveLength(2);
+    } finally {
+      await ai.close();
+      ai = await buildService(createAiWorker({ topology }), { env: h.env({ DATABASE_URL: h.scanDb.url }) });
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it('retries a failing job with backoff, then dead-letters it and marks the scan failed', async () => {
