@@ -12,6 +12,7 @@ import {
   type Topology,
 } from '@hybrid/queue';
 import { createPgPool, type ServiceContext, type ServiceDefinition } from '@hybrid/service-kit';
+import type pg from 'pg';
 import { InfoDatabaseGuide, type DisposalGuide } from './guide';
 import { LabelProvider, OpenAiProvider, type VisionProvider } from './providers';
 
@@ -139,6 +140,6 @@ export function createAiWorker(opts: AiWorkerOptions = {}): ServiceDefinition {
   };
 }
 
-const infoPools = new WeakMap<ServiceContext, import('pg').Pool>();
+const infoPools = new WeakMap<ServiceContext, pg.Pool>();
 
 export const aiWorker = createAiWorker();

@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import { stripJpegMetadata } from './jpeg';
 import type { ImageType } from './sniff';
 
 export interface ProcessedImage {
@@ -16,31 +17,32 @@ export class UndecodableImageError extends Error {}
 sharp.concurrency(1);
 
 /**
- * Strips every metadata block by re-encoding (sharp writes none unless asked), after applying the
- * EXIF orientation so the photo stays upright; makes a WebP thumbnail.
+ * Removes every metadata block and makes a WebP thumbnail. An upright JPEG (the usual case) is
+ * stripped losslessly, segment by segment; a JPEG that relies on its EXIF orientation, and PNG
+ * or WebP, are re-encoded upright (sharp writes no metadata unless asked).
  */
-export async function processImage(
-  input: Buffer,
-  type: ImageType,
-  thumbSize: number,
-): Promise<ProcessedImage> {
+export async function processImage(input: Buffer, type: ImageType, thumbSize: number): Promise<ProcessedImage> {
   try {
+    const meta = await sharp(input).metadata();
+    const upright = !meta.orientation || meta.orientation === 1;
     const base = sharp(input, { failOn: 'error', limitInputPixels: 50_000_000 }).rotate();
+    const thumb = base
+      .clone()
+      .resize(thumbSize, thumbSize, { fit: 'inside', withoutEnlargement: true, fastShrinkOnLoad: true })
+      .webp({ quality: 70 })
+      .toBuffer();
+    if (type === 'image/jpeg' && upright && meta.width && meta.height) {
+      // The thumbnail decode doubles as the check that the image data is readable.
+      return { image: stripJpegMetadata(input), thumb: await thumb, width: meta.width, height: meta.height };
+    }
     const encoded =
       type === 'image/png'
         ? base.clone().png({ compressionLevel: 6 })
         : type === 'image/webp'
           ? base.clone().webp({ quality: 85 })
-          : base.clone().jpeg({ quality: 85, mozjpeg: false });
-    const [out, thumb] = await Promise.all([
-      encoded.toBuffer({ resolveWithObject: true }),
-      base
-        .clone()
-        .resize(thumbSize, thumbSize, { fit: 'inside', withoutEnlargement: true, fastShrinkOnLoad: true })
-        .webp({ quality: 70 })
-        .toBuffer(),
-    ]);
-    return { image: out.data, thumb, width: out.info.width, height: out.info.height };
+          : base.clone().jpeg({ quality: 90 });
+    const [out, t] = await Promise.all([encoded.toBuffer({ resolveWithObject: true }), thumb]);
+    return { image: out.data, thumb: t, width: out.info.width, height: out.info.height };
   } catch (err) {
     throw new UndecodableImageError((err as Error).message);
   }

@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { processImage, sniffImageType } from '../src/app';
+import { stripJpegMetadata } from '../src/jpeg';
 
 describe('image checks', () => {
   it('tells the real type from the magic bytes', async () => {
@@ -40,6 +41,38 @@ describe('image checks', () => {
     expect((await sharp(png).metadata()).exif).toBeDefined();
     const cleanPng = await processImage(png, 'image/png', 64);
     expect((await sharp(cleanPng.image).metadata()).exif).toBeUndefined();
+  });
+
+  it('strips an upright JPEG losslessly: EXIF, XMP and comments out, image data untouched', async () => {
+    const plain = await sharp({ create: { width: 48, height: 32, channels: 3, background: '#3366cc' } })
+      .jpeg()
+      .withExif({ IFD0: { Make: 'PhoneCo' }, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '37/1 33/1 59/1' } })
+      .toBuffer();
+    const segment = (marker: number, text: string) => {
+      const payload = Buffer.from(text, 'latin1');
+      const head = Buffer.from([0xff, marker, 0, 0]);
+      head.writeUInt16BE(payload.length + 2, 2);
+      return Buffer.concat([head, payload]);
+    };
+    // Add an XMP packet with a location and a comment right after SOI.
+    const input = Buffer.concat([
+      plain.subarray(0, 2),
+      segment(0xe1, 'http://ns.adobe.com/xap/1.0/\0<x:xmpmeta><exif:GPSLatitude>37,33N</exif:GPSLatitude></x:xmpmeta>'),
+      segment(0xfe, 'shot at home'),
+      plain.subarray(2),
+    ]);
+    const out = await processImage(input, 'image/jpeg', 16);
+    expect(out.image.includes(Buffer.from('GPSLatitude'))).toBe(false);
+    expect(out.image.includes(Buffer.from('shot at home'))).toBe(false);
+    expect(out.image.includes(Buffer.from('PhoneCo'))).toBe(false);
+    expect((await sharp(out.image).metadata()).exif).toBeUndefined();
+    // Same compressed data: the tail from the first scan on is byte-identical, and the pixels match.
+    const sos = (b: Buffer) => b.subarray(b.indexOf(Buffer.from([0xff, 0xda])));
+    expect(sos(out.image).equals(sos(input))).toBe(true);
+    const px = (b: Buffer) => sharp(b).raw().toBuffer();
+    expect((await px(out.image)).equals(await px(input))).toBe(true);
+    expect({ w: out.width, h: out.height }).toEqual({ w: 48, h: 32 });
+    expect(() => stripJpegMetadata(Buffer.from([0xff, 0xd8, 0xff, 0xe1, 0xff, 0xff]))).toThrow(/bad segment length/);
   });
 
   it('refuses bytes that start like an image but do not decode', async () => {
