@@ -59,7 +59,8 @@ async function makeJpegs(count: number): Promise<Buffer[]> {
   return out;
 }
 
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
 async function main(): Promise<void> {
   const h = await startHarness('bench');
@@ -78,7 +79,9 @@ async function main(): Promise<void> {
       const n = 60;
       const t = performance.now();
       for (let i = 0; i < n; i += 4) {
-        await Promise.all([0, 1, 2, 3].map((k) => processImage(jpegs[(i + k) % jpegs.length]!, 'image/jpeg', 320)));
+        await Promise.all(
+          [0, 1, 2, 3].map((k) => processImage(jpegs[(i + k) % jpegs.length]!, 'image/jpeg', 320)),
+        );
       }
       const s = (performance.now() - t) / 1000;
       console.log(`reference: EXIF strip + thumbnail alone, no I/O: ${(n / s).toFixed(0)} images/s`);
@@ -86,10 +89,16 @@ async function main(): Promise<void> {
 
     const env = (db: string, extra: Record<string, string> = {}) =>
       h.env({ DATABASE_URL: db, LOG_LEVEL: 'error', MAX_UPLOAD_BYTES: String(10 * 1024 * 1024), ...extra });
-    const scan = await buildService(createScanService({ topology: catalog }), { env: env(h.scanDb.url, { DATABASE_POOL_MAX: '20' }) });
+    const scan = await buildService(createScanService({ topology: catalog }), {
+      env: env(h.scanDb.url, { DATABASE_POOL_MAX: '20' }),
+    });
     services.push(scan);
     // The storage worker (sharp, the heaviest step) as its own process, as deployed.
-    const storageEnv = env(h.scanDb.url, { WORKER_CONCURRENCY: '8', PORT: String(await freePort()), HOST: '127.0.0.1' });
+    const storageEnv = env(h.scanDb.url, {
+      WORKER_CONCURRENCY: '8',
+      PORT: String(await freePort()),
+      HOST: '127.0.0.1',
+    });
     const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', 'src/main.ts'], {
       cwd: join(__dirname, '..', '..', 'worker-storage'),
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...storageEnv },
@@ -97,11 +106,16 @@ async function main(): Promise<void> {
     });
     children.push(child);
     services.push(
-      await buildService(createAiWorker({ topology: catalog }), { env: env(h.scanDb.url, { WORKER_CONCURRENCY: '16' }) }),
+      await buildService(createAiWorker({ topology: catalog }), {
+        env: env(h.scanDb.url, { WORKER_CONCURRENCY: '16' }),
+      }),
       await buildService(createCharacterService({ topology: catalog }), { env: env(h.characterDb.url) }),
     );
     for (let i = 0; ; i++) {
-      const ok = await fetch(`http://127.0.0.1:${storageEnv.PORT}/ready`).then((r) => r.ok, () => false);
+      const ok = await fetch(`http://127.0.0.1:${storageEnv.PORT}/ready`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) break;
       if (i > 300) throw new Error('worker-storage did not start');
       await new Promise((r) => setTimeout(r, 100));
@@ -135,8 +149,16 @@ async function main(): Promise<void> {
               headers,
               payload: { contentType: 'image/jpeg', size: body.length, category: 'plastic' },
             });
-            const c = r.json() as { scanId: string; uploadUrl: string; uploadHeaders: Record<string, string> };
-            const put = await fetch(c.uploadUrl, { method: 'PUT', headers: c.uploadHeaders, body: new Uint8Array(body) });
+            const c = r.json() as {
+              scanId: string;
+              uploadUrl: string;
+              uploadHeaders: Record<string, string>;
+            };
+            const put = await fetch(c.uploadUrl, {
+              method: 'PUT',
+              headers: c.uploadHeaders,
+              body: new Uint8Array(body),
+            });
             if (!put.ok) throw new Error(`upload failed: ${put.status}`);
             return c.scanId;
           }),
@@ -154,7 +176,10 @@ async function main(): Promise<void> {
       return finished;
     }
     const withTimeout = (p: Promise<unknown>, ms: number, what: string) =>
-      Promise.race([p, new Promise((_, rej) => setTimeout(() => rej(new Error(`${what} timed out`)), ms).unref())]);
+      Promise.race([
+        p,
+        new Promise((_, rej) => setTimeout(() => rej(new Error(`${what} timed out`)), ms).unref()),
+      ]);
 
     // Warm-up (connections, JIT, caches).
     const warm = await prepare(20);
@@ -174,7 +199,9 @@ async function main(): Promise<void> {
     console.log(
       `throughput: ${ids.length} scans in ${secs.toFixed(1)} s = ${rate.toFixed(0)} scans/s (target >= ${TARGET_RATE}) ${rate >= TARGET_RATE ? 'PASS' : 'FAIL'}`,
     );
-    console.log(`  (latency under that burst: p50 ${pct(burst, 50).toFixed(0)} ms, max ${burst.at(-1)!.toFixed(0)} ms)`);
+    console.log(
+      `  (latency under that burst: p50 ${pct(burst, 50).toFixed(0)} ms, max ${burst.at(-1)!.toFixed(0)} ms)`,
+    );
 
     // 2. Latency at a steady 50 scans/s.
     const steadyIds = await prepare(STEADY_RATE * STEADY_SECONDS);
@@ -196,11 +223,30 @@ async function main(): Promise<void> {
       'SELECT status, count(*) AS n FROM scans GROUP BY status ORDER BY status',
     );
     console.log(`scans by status: ${rows.map((r) => `${r.status} ${r.n}`).join(', ')}`);
+    // Where the time goes in the steady run: from each status to the next (committed times).
+    const stages = await h.scanPool.query<{ status: string; p50: number; p99: number }>(
+      `SELECT status, percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS p50,
+              percentile_cont(0.99) WITHIN GROUP (ORDER BY ms) AS p99
+         FROM (SELECT status, extract(epoch FROM lead(at) OVER (PARTITION BY scan_id ORDER BY id) - at) * 1000 AS ms
+                 FROM scan_events WHERE scan_id = ANY($1::uuid[])) s
+        WHERE ms IS NOT NULL AND status <> 'awaiting_upload' GROUP BY status`,
+      [steadyIds],
+    );
+    const order = ['queued', 'checking', 'classifying'];
+    console.log(
+      `steady-run stages (p50 / p99 ms): ${order
+        .map((st) => stages.rows.find((r) => r.status === st))
+        .filter((r) => r)
+        .map((r) => `${r!.status} ${Number(r!.p50).toFixed(0)} / ${Number(r!.p99).toFixed(0)}`)
+        .join(', ')}`,
+    );
   } finally {
     await listener.end().catch(() => undefined);
     for (const c of children) c.kill('SIGTERM');
     await Promise.allSettled(services.map((s) => s.close()));
-    await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.on('exit', r)))));
+    await Promise.all(
+      children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.on('exit', r)))),
+    );
     await h.close();
   }
 }

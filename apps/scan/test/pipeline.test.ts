@@ -198,8 +198,19 @@ describe('scan pipeline: upload, storage worker, AI worker, result, character', 
         completedAt: new Date().toISOString(),
       });
     }
+    await waitForEmpty(['q.api']);
+    // A later event for someone else: once it is awarded, the repeats before it were handled too.
+    await publishTo(client, topology, h.prefix, 'q.batch', {
+      scanId: '00000000-0000-4000-8000-000000000001',
+      userId: 'sentinel',
+      category: null,
+      material: null,
+      completedAt: new Date().toISOString(),
+    });
     await client.close();
-    await waitForEmpty(['q.api', 'q.batch']);
+    const sentinel = await h.token('sentinel');
+    await eventually(async () => (await characterOf(sentinel)).xp > 0, 10000, 'the later event');
+    await waitForEmpty(['q.batch']);
     expect(await characterOf(bob)).toMatchObject({ xp: 30, scans: 1 });
     expect(await events(id)).toEqual(['awaiting_upload', 'queued', 'checking', 'classifying', 'done']);
   });

@@ -73,11 +73,19 @@ async function handleScan(
   const db = ctx.pg!;
   const bucket = ctx.config.string('IMAGES_BUCKET');
   const prefix = ctx.config.string('QUEUE_PREFIX');
-  const { rows } = await db.query<ScanRow>(
-    'SELECT user_id, status, content_type, upload_key FROM scans WHERE id = $1',
+  // Claims a queued scan and reads it in one round trip; anything else is read as it is.
+  const claimed = await db.query<ScanRow>(
+    `UPDATE scans SET status = 'checking' WHERE id = $1 AND status = 'queued'
+     RETURNING user_id, status, content_type, upload_key`,
     [scanId],
   );
-  const scan = rows[0];
+  const scan =
+    claimed.rows[0] ??
+    (
+      await db.query<ScanRow>('SELECT user_id, status, content_type, upload_key FROM scans WHERE id = $1', [
+        scanId,
+      ])
+    ).rows[0];
   if (!scan) throw new PermanentError(`scan ${scanId} does not exist`);
   const removeUpload = () =>
     s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: scan.upload_key })).catch((err: unknown) => {
@@ -93,14 +101,12 @@ async function handleScan(
       await publishTo(ctx.amqp!, topology, prefix, 'q.ai', { scanId });
       await removeUpload();
       return;
-    case 'queued':
     case 'checking':
       break;
     default:
       // The submit that queued it has not committed yet.
       throw new Error(`scan ${scanId} is ${scan.status}, not queued`);
   }
-  await db.query(`UPDATE scans SET status = 'checking' WHERE id = $1 AND status = 'queued'`, [scanId]);
 
   const reject = async (reason: string) => {
     await db.query(

@@ -21,7 +21,11 @@ sharp.concurrency(1);
  * stripped losslessly, segment by segment; a JPEG that relies on its EXIF orientation, and PNG
  * or WebP, are re-encoded upright (sharp writes no metadata unless asked).
  */
-export async function processImage(input: Buffer, type: ImageType, thumbSize: number): Promise<ProcessedImage> {
+export async function processImage(
+  input: Buffer,
+  type: ImageType,
+  thumbSize: number,
+): Promise<ProcessedImage> {
   try {
     const meta = await sharp(input).metadata();
     const upright = !meta.orientation || meta.orientation === 1;

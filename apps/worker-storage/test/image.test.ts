@@ -57,7 +57,10 @@ describe('image checks', () => {
     // Add an XMP packet with a location and a comment right after SOI.
     const input = Buffer.concat([
       plain.subarray(0, 2),
-      segment(0xe1, 'http://ns.adobe.com/xap/1.0/\0<x:xmpmeta><exif:GPSLatitude>37,33N</exif:GPSLatitude></x:xmpmeta>'),
+      segment(
+        0xe1,
+        'http://ns.adobe.com/xap/1.0/\0<x:xmpmeta><exif:GPSLatitude>37,33N</exif:GPSLatitude></x:xmpmeta>',
+      ),
       segment(0xfe, 'shot at home'),
       plain.subarray(2),
     ]);
@@ -72,7 +75,9 @@ describe('image checks', () => {
     const px = (b: Buffer) => sharp(b).raw().toBuffer();
     expect((await px(out.image)).equals(await px(input))).toBe(true);
     expect({ w: out.width, h: out.height }).toEqual({ w: 48, h: 32 });
-    expect(() => stripJpegMetadata(Buffer.from([0xff, 0xd8, 0xff, 0xe1, 0xff, 0xff]))).toThrow(/bad segment length/);
+    expect(() => stripJpegMetadata(Buffer.from([0xff, 0xd8, 0xff, 0xe1, 0xff, 0xff]))).toThrow(
+      /bad segment length/,
+    );
   });
 
   it('refuses bytes that start like an image but do not decode', async () => {
