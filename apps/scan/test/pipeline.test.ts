@@ -336,6 +336,10 @@ describe('scan pipeline: upload, storage worker, AI worker, result, character', 
     const bad = await scan.app.inject({ url: '/api/v1/scan?cursor=bm9wZQ', headers: auth(carol) });
     expect(bad.statusCode).toBe(422);
     expect((await page('limit=5')).items.every((i) => ids.includes(i.id))).toBe(true);
+    const spec = (await scan.app.inject({ url: '/openapi.json' })).json();
+    expect(Object.keys(spec.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/scan/', '/api/v1/scan/{id}/submit', '/api/v1/scan/{id}', '/api/v1/scan/{id}/events']),
+    );
   });
 
   it('classifies with an OpenAI-compatible model, which sees the cleaned photo only', async () => {
