@@ -207,12 +207,19 @@ export class QueueConsumer<T> {
         {
           persistent: true,
           contentType: msg.properties.contentType ?? 'application/json',
-          headers: { ...(msg.properties.headers ?? {}), ...headers },
+          headers: { ...ownHeaders(msg.properties.headers), ...headers },
         },
         (err) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve()),
       );
     });
   }
+}
+
+/** The message's headers without the broker's dead-lettering bookkeeping (x-death, x-first-death-*, x-last-death-*). */
+function ownHeaders(h: Record<string, unknown> | undefined): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(h ?? {}).filter(([k]) => k !== 'x-death' && !/^x-(first|last)-death-/.test(k)),
+  );
 }
 
 function safe(fn: () => void): void {
