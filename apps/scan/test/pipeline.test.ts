@@ -338,7 +338,12 @@ describe('scan pipeline: upload, storage worker, AI worker, result, character', 
     expect((await page('limit=5')).items.every((i) => ids.includes(i.id))).toBe(true);
     const spec = (await scan.app.inject({ url: '/openapi.json' })).json();
     expect(Object.keys(spec.paths)).toEqual(
-      expect.arrayContaining(['/api/v1/scan/', '/api/v1/scan/{id}/submit', '/api/v1/scan/{id}', '/api/v1/scan/{id}/events']),
+      expect.arrayContaining([
+        '/api/v1/scan/',
+        '/api/v1/scan/{id}/submit',
+        '/api/v1/scan/{id}',
+        '/api/v1/scan/{id}/events',
+      ]),
     );
   });
 
