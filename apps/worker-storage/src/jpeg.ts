@@ -7,8 +7,26 @@
  * microseconds instead of a decode and encode.
  */
 export function stripJpegMetadata(input: Buffer): Buffer {
+  return readJpeg(input).stripped;
+}
+
+export interface JpegInfo {
+  /** The file without its metadata segments. */
+  readonly stripped: Buffer;
+  /** From the frame header (as stored, before any EXIF rotation). */
+  readonly width: number;
+  readonly height: number;
+  /** EXIF orientation (1 = upright; 1 when absent). */
+  readonly orientation: number;
+}
+
+/** Walks the segments once: strips metadata and reads size and EXIF orientation. */
+export function readJpeg(input: Buffer): JpegInfo {
   if (input.length < 4 || input[0] !== 0xff || input[1] !== 0xd8) throw new Error('not a JPEG');
   const parts: Buffer[] = [input.subarray(0, 2)];
+  let width = 0;
+  let height = 0;
+  let orientation = 1;
   let i = 2;
   for (;;) {
     // Markers may be preceded by fill bytes (0xFF).
@@ -34,10 +52,45 @@ export function stripJpegMetadata(input: Buffer): Buffer {
       parts.push(input.subarray(i));
       break;
     }
-    if (keep(marker, input.subarray(i + 4, end))) parts.push(input.subarray(i, end));
+    const payload = input.subarray(i + 4, end);
+    // Frame headers: SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC).
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      if (payload.length >= 5) {
+        height = payload.readUInt16BE(1);
+        width = payload.readUInt16BE(3);
+      }
+    } else if (marker === 0xe1) {
+      orientation = exifOrientation(payload) ?? orientation;
+    }
+    if (keep(marker, payload)) parts.push(input.subarray(i, end));
     i = end;
   }
-  return Buffer.concat(parts);
+  if (!width || !height) throw new Error('corrupt JPEG: no frame header');
+  return { stripped: Buffer.concat(parts), width, height, orientation };
+}
+
+const EXIF = Buffer.from('Exif\0\0', 'latin1');
+
+/** Orientation (tag 0x0112) from an APP1 EXIF payload, or undefined. */
+function exifOrientation(p: Buffer): number | undefined {
+  if (p.length < 14 || !p.subarray(0, 6).equals(EXIF)) return undefined;
+  const tiff = p.subarray(6);
+  const le = tiff[0] === 0x49 && tiff[1] === 0x49;
+  if (!le && !(tiff[0] === 0x4d && tiff[1] === 0x4d)) return undefined;
+  const u16 = (o: number) => (le ? tiff.readUInt16LE(o) : tiff.readUInt16BE(o));
+  const u32 = (o: number) => (le ? tiff.readUInt32LE(o) : tiff.readUInt32BE(o));
+  const ifd = u32(4);
+  if (ifd + 2 > tiff.length) return undefined;
+  const count = u16(ifd);
+  for (let k = 0; k < count; k++) {
+    const e = ifd + 2 + k * 12;
+    if (e + 12 > tiff.length) return undefined;
+    if (u16(e) === 0x0112) {
+      const v = u16(e + 8);
+      return v >= 1 && v <= 8 ? v : undefined;
+    }
+  }
+  return undefined;
 }
 
 const ICC = Buffer.from('ICC_PROFILE\0', 'latin1');

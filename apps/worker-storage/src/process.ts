@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { stripJpegMetadata } from './jpeg';
+import { readJpeg } from './jpeg';
 import type { ImageType } from './sniff';
 
 export interface ProcessedImage {
@@ -27,17 +27,16 @@ export async function processImage(
   thumbSize: number,
 ): Promise<ProcessedImage> {
   try {
-    const meta = await sharp(input).metadata();
-    const upright = !meta.orientation || meta.orientation === 1;
+    const jpeg = type === 'image/jpeg' ? readJpeg(input) : undefined;
     const base = sharp(input, { failOn: 'error', limitInputPixels: 50_000_000 }).rotate();
     const thumb = base
       .clone()
       .resize(thumbSize, thumbSize, { fit: 'inside', withoutEnlargement: true, fastShrinkOnLoad: true })
       .webp({ quality: 70 })
       .toBuffer();
-    if (type === 'image/jpeg' && upright && meta.width && meta.height) {
+    if (jpeg && jpeg.orientation === 1) {
       // The thumbnail decode doubles as the check that the image data is readable.
-      return { image: stripJpegMetadata(input), thumb: await thumb, width: meta.width, height: meta.height };
+      return { image: jpeg.stripped, thumb: await thumb, width: jpeg.width, height: jpeg.height };
     }
     const encoded =
       type === 'image/png'
