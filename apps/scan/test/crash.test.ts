@@ -95,6 +95,7 @@ describe('a storage worker stopped in the middle of a job', () => {
           PORT: String(await freePort()),
           HOST: '127.0.0.1',
           LOG_LEVEL: 'warn',
+          SHUTDOWN_TIMEOUT_MS: '10000',
         }),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
