@@ -84,6 +84,7 @@ describe('a storage worker stopped in the middle of a job', () => {
   /** The worker as a real process (its main.ts), reaching S3 through `s3`. */
   async function spawnWorker(s3: string) {
     let output = '';
+    const port = await freePort();
     const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', 'src/main.ts'], {
       cwd: join(__dirname, '..', '..', 'worker-storage'),
       env: {
@@ -92,7 +93,7 @@ describe('a storage worker stopped in the middle of a job', () => {
         ...h.env({
           DATABASE_URL: h.scanDb.url,
           S3_ENDPOINT: s3,
-          PORT: String(await freePort()),
+          PORT: String(port),
           HOST: '127.0.0.1',
           LOG_LEVEL: 'warn',
           SHUTDOWN_TIMEOUT_MS: '10000',
@@ -105,6 +106,16 @@ describe('a storage worker stopped in the middle of a job', () => {
     child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
       child.on('exit', (code, signal) => r({ code, signal })),
+    );
+    // Serving (its SIGTERM handler is installed once it listens).
+    await eventually(
+      () =>
+        fetch(`http://127.0.0.1:${port}/health`).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      30000,
+      'the worker to start',
     );
     return { child, exited, output: () => output };
   }
