@@ -29,7 +29,7 @@ export const queues: readonly QueueSpec[] = [
   },
   {
     name: 'q.api',
-    description: 'Scan results for the scan API (status updates).',
+    description: 'Classification results, committed by the scan API (which then announces completion).',
     exchange: 'x.scan',
     routingKey: 'api',
     maxAttempts: 4,

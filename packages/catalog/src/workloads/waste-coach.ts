@@ -153,23 +153,64 @@ export const my = api({
   },
 });
 
+/** RabbitMQ names are prefixed (per environment, or per test run). */
+const queueEnv: EnvContract = {
+  QUEUE_PREFIX: {
+    type: 'string',
+    description: 'Prefix of every exchange and queue name of the scan pipeline.',
+    default: '',
+  },
+};
+
+/** Where scan images live (S3 or an S3-compatible store). */
+const imagesEnv: EnvContract = {
+  IMAGES_BUCKET: { type: 'string', description: 'Bucket for scan images.', default: 'waste-coach-images' },
+  S3_ENDPOINT: {
+    type: 'url',
+    description: 'S3 endpoint (path-style requests); override for tests or MinIO.',
+    default: 'https://s3.ap-northeast-2.amazonaws.com',
+  },
+  S3_REGION: { type: 'string', description: 'S3 region.', default: 'ap-northeast-2' },
+  S3_ACCESS_KEY_ID: {
+    type: 'string',
+    description: 'Static S3 key id; empty = the default AWS credential chain (instance role).',
+    default: '',
+    secret: true,
+  },
+  S3_SECRET_ACCESS_KEY: {
+    type: 'string',
+    description: 'Secret for S3_ACCESS_KEY_ID.',
+    default: '',
+    secret: true,
+  },
+  MAX_UPLOAD_BYTES: {
+    type: 'int',
+    description: 'Largest accepted image.',
+    default: '10485760',
+    min: 1024,
+    max: 52428800,
+  },
+};
+
 export const scan = api({
   name: 'scan',
-  description: 'Scan uploads (presigned S3 PUT), submission to the pipeline, results and history.',
+  description:
+    'Scan uploads (presigned S3 PUT), submission to the pipeline, results, history and status streams.',
   env: {
     ...tokenVerifierEnv,
-    IMAGES_BUCKET: { type: 'string', description: 'Bucket for scan images.', default: 'waste-coach-images' },
-    S3_ENDPOINT: {
-      type: 'url',
-      description: 'S3 endpoint override (tests, MinIO).',
-      default: 'https://s3.ap-northeast-2.amazonaws.com',
+    ...imagesEnv,
+    ...queueEnv,
+    UPLOAD_URL_TTL_SEC: {
+      type: 'int',
+      description: 'Lifetime of a presigned upload URL.',
+      default: '600',
+      min: 60,
+      max: 3600,
     },
-    MAX_UPLOAD_BYTES: { type: 'int', description: 'Largest accepted image.', default: '10485760', min: 1024 },
   },
   dependencies: {
     postgres: { server: 'postgres', database: 'scan' },
-    redis: { server: 'redis', keyPrefix: 'scan:' },
-    amqp: { server: 'rabbitmq', consumes: ['q.api'], publishes: ['q.storage'] },
+    amqp: { server: 'rabbitmq', consumes: ['q.api'], publishes: ['q.storage', 'q.batch'] },
     services: ['auth'],
   },
 });
@@ -177,7 +218,7 @@ export const scan = api({
 export const character = api({
   name: 'character',
   description: 'XP, levels and badges earned from completed scans.',
-  env: { ...tokenVerifierEnv },
+  env: { ...tokenVerifierEnv, ...queueEnv },
   dependencies: {
     postgres: { server: 'postgres', database: 'character' },
     amqp: { server: 'rabbitmq', consumes: ['q.batch'], publishes: [] },
@@ -280,11 +321,15 @@ export const workerStorage: WorkloadSpec = {
   description: 'Checks uploaded images, strips EXIF/GPS, makes thumbnails, passes jobs to the AI queue.',
   port: 9101,
   env: {
-    IMAGES_BUCKET: { type: 'string', description: 'Bucket for scan images.', default: 'waste-coach-images' },
-    S3_ENDPOINT: {
-      type: 'url',
-      description: 'S3 endpoint override (tests, MinIO).',
-      default: 'https://s3.ap-northeast-2.amazonaws.com',
+    ...imagesEnv,
+    ...queueEnv,
+    WORKER_CONCURRENCY: { type: 'int', description: 'Jobs handled at once.', default: '4', min: 1, max: 64 },
+    THUMBNAIL_SIZE: {
+      type: 'int',
+      description: 'Longest side of thumbnails (px).',
+      default: '320',
+      min: 32,
+      max: 2048,
     },
   },
   dependencies: {
@@ -304,23 +349,40 @@ export const workerAi: WorkloadSpec = {
   description: 'Classifies scanned items through a vision provider (OpenAI-compatible or label).',
   port: 9102,
   env: {
+    ...imagesEnv,
+    ...queueEnv,
     VISION_PROVIDER: {
       type: 'enum',
       values: ['label', 'openai'],
-      description: 'Classifier.',
+      description:
+        'Classifier: `label` uses the category the user picked (no model); `openai` calls VISION_BASE_URL.',
       default: 'label',
     },
     VISION_BASE_URL: {
       type: 'string',
-      description: 'OpenAI-compatible endpoint for the openai provider.',
+      description: 'OpenAI-compatible endpoint (…/v1) for the openai provider.',
       default: '',
     },
     VISION_API_KEY: { type: 'string', description: 'Key for VISION_BASE_URL.', default: '', secret: true },
     VISION_MODEL: { type: 'string', description: 'Model for the openai provider.', default: 'gpt-4o' },
+    VISION_TIMEOUT_MS: {
+      type: 'int',
+      description: 'Time limit of one vision request.',
+      default: '20000',
+      min: 100,
+      max: 120000,
+    },
+    INFO_DATABASE_URL: {
+      type: 'url',
+      description: 'PostgreSQL URL of the info database (categories, materials, disposal steps), read only.',
+      secret: true,
+      required: true,
+    },
+    WORKER_CONCURRENCY: { type: 'int', description: 'Jobs handled at once.', default: '8', min: 1, max: 64 },
   },
   dependencies: {
     postgres: { server: 'postgres', database: 'scan', owner: false },
-    amqp: { server: 'rabbitmq', consumes: ['q.ai'], publishes: ['q.api', 'q.batch'] },
+    amqp: { server: 'rabbitmq', consumes: ['q.ai'], publishes: ['q.api'] },
   },
   resources: workerResources,
   replicas: { min: 1, max: 3 },

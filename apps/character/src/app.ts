@@ -1,0 +1,179 @@
+import { join } from 'node:path';
+import { catalog } from '@hybrid/catalog';
+import {
+  attachConsumers,
+  consumersOf,
+  parseCompleted,
+  useTopology,
+  type ScanCompleted,
+  type Topology,
+} from '@hybrid/queue';
+import { Type, type ServiceDefinition } from '@hybrid/service-kit';
+import type pg from 'pg';
+import { BADGES, levelOf, xpForScan } from './rules';
+
+export { BADGES, levelOf, xpForScan } from './rules';
+
+export interface CharacterServiceOptions {
+  /** @default the platform catalog's exchanges and queues */
+  readonly topology?: Topology;
+}
+
+/**
+ * Awards the XP of one completed scan, exactly once: the award row keyed by scan id, the
+ * character's totals and any new badges commit together, or not at all.
+ * Returns false when the scan was awarded before (a redelivered or repeated event).
+ */
+export async function awardScan(db: pg.Pool, e: ScanCompleted): Promise<boolean> {
+  const client = await db.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('INSERT INTO characters (user_id) VALUES ($1) ON CONFLICT (user_id) DO NOTHING', [
+      e.userId,
+    ]);
+    // Serialises the user's awards, so "first of its category" and badge counts are exact.
+    await client.query('SELECT 1 FROM characters WHERE user_id = $1 FOR UPDATE', [e.userId]);
+    const seen = await client.query('SELECT 1 FROM xp_awards WHERE scan_id = $1', [e.scanId]);
+    if (seen.rowCount) {
+      await client.query('ROLLBACK');
+      return false;
+    }
+    const first = e.category
+      ? !(
+          await client.query('SELECT 1 FROM xp_awards WHERE user_id = $1 AND category = $2 LIMIT 1', [
+            e.userId,
+            e.category,
+          ])
+        ).rowCount
+      : false;
+    const xp = xpForScan(e.category, first);
+    await client.query(
+      'INSERT INTO xp_awards (scan_id, user_id, xp, category, completed_at) VALUES ($1, $2, $3, $4, $5)',
+      [e.scanId, e.userId, xp, e.category, e.completedAt],
+    );
+    const { rows } = await client.query<{ scans: number; categories: number }>(
+      `UPDATE characters SET xp = xp + $2, scans = scans + 1, updated_at = now() WHERE user_id = $1
+       RETURNING scans, (SELECT count(DISTINCT category)::int FROM xp_awards WHERE user_id = $1) AS categories`,
+      [e.userId, xp],
+    );
+    const stats = rows[0]!;
+    const earned = BADGES.filter((b) => b.earned(stats)).map((b) => b.id);
+    if (earned.length) {
+      await client.query(
+        `INSERT INTO badges (user_id, badge) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`,
+        [e.userId, earned],
+      );
+    }
+    await client.query('COMMIT');
+    return true;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+const Badge = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  description: Type.String(),
+  awardedAt: Type.String({ format: 'date-time' }),
+});
+const Character = Type.Object({
+  userId: Type.String(),
+  xp: Type.Integer(),
+  level: Type.Integer(),
+  levelXp: Type.Integer({ description: 'XP at which the current level started.' }),
+  nextLevelXp: Type.Integer(),
+  scans: Type.Integer(),
+  badges: Type.Array(Badge),
+  recent: Type.Array(
+    Type.Object({
+      scanId: Type.String(),
+      xp: Type.Integer(),
+      category: Type.Union([Type.String(), Type.Null()]),
+      awardedAt: Type.String({ format: 'date-time' }),
+    }),
+  ),
+});
+
+export function createCharacterService(opts: CharacterServiceOptions = {}): ServiceDefinition {
+  const topology = opts.topology ?? catalog;
+  return {
+    workload: 'character',
+    migrationsDir: join(__dirname, '..', 'migrations'),
+    routes: (app, ctx) => {
+      attachConsumers(app, ctx);
+      const db = ctx.pg!;
+      app.get(
+        '/',
+        {
+          config: { auth: 'required' },
+          schema: { summary: "The user's XP, level and badges", response: { 200: Character } },
+        },
+        async (req) => {
+          const userId = req.user!.id;
+          const [c, b, r] = await Promise.all([
+            db.query<{ xp: number; scans: number }>('SELECT xp, scans FROM characters WHERE user_id = $1', [
+              userId,
+            ]),
+            db.query<{ badge: string; awarded_at: Date }>(
+              'SELECT badge, awarded_at FROM badges WHERE user_id = $1 ORDER BY awarded_at, badge',
+              [userId],
+            ),
+            db.query<{ scan_id: string; xp: number; category: string | null; awarded_at: Date }>(
+              'SELECT scan_id, xp, category, awarded_at FROM xp_awards WHERE user_id = $1 ORDER BY awarded_at DESC LIMIT 10',
+              [userId],
+            ),
+          ]);
+          const xp = c.rows[0]?.xp ?? 0;
+          return {
+            userId,
+            xp,
+            ...levelOf(xp),
+            scans: c.rows[0]?.scans ?? 0,
+            badges: b.rows.flatMap((row) => {
+              const spec = BADGES.find((x) => x.id === row.badge);
+              return spec
+                ? [
+                    {
+                      id: spec.id,
+                      name: spec.name,
+                      description: spec.description,
+                      awardedAt: row.awarded_at.toISOString(),
+                    },
+                  ]
+                : [];
+            }),
+            recent: r.rows.map((row) => ({
+              scanId: row.scan_id,
+              xp: row.xp,
+              category: row.category,
+              awardedAt: row.awarded_at.toISOString(),
+            })),
+          };
+        },
+      );
+    },
+    start: async (ctx) => {
+      const prefix = ctx.config.string('QUEUE_PREFIX');
+      await useTopology(ctx.amqp!, topology, prefix);
+      await consumersOf(ctx).start({
+        amqp: ctx.amqp!,
+        topology,
+        prefix,
+        queue: 'q.batch',
+        log: ctx.log,
+        prefetch: 16,
+        parse: parseCompleted,
+        track: (p) => ctx.inflight.track(p),
+        handle: async (e) => {
+          await awardScan(ctx.pg!, e);
+        },
+      });
+    },
+  };
+}
+
+export const characterService = createCharacterService();

@@ -1,0 +1,4 @@
+import { runService } from '@hybrid/service-kit';
+import { aiWorker } from './app';
+
+void runService(aiWorker);

@@ -1,0 +1,194 @@
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { catalog } from '@hybrid/catalog';
+import {
+  attachConsumers,
+  consumersOf,
+  createS3,
+  imageKeys,
+  parseScanJob,
+  PermanentError,
+  publishTo,
+  useTopology,
+  type Topology,
+} from '@hybrid/queue';
+import type { ServiceContext, ServiceDefinition } from '@hybrid/service-kit';
+import { processImage, UndecodableImageError } from './process';
+import { sniffImageType, typeName } from './sniff';
+
+export { sniffImageType, typeName, type ImageType } from './sniff';
+export { processImage } from './process';
+
+export interface StorageWorkerOptions {
+  /** @default the platform catalog's exchanges and queues */
+  readonly topology?: Topology;
+}
+
+interface ScanRow {
+  user_id: string;
+  status: string;
+  content_type: string;
+  upload_key: string;
+}
+
+/** A problem with the user's file: the scan fails with this reason, no retry. */
+class RejectedUpload extends Error {}
+
+const statusOf = (err: unknown) =>
+  (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+
+async function readUpload(s3: S3Client, bucket: string, key: string, maxBytes: number): Promise<Buffer> {
+  let res;
+  try {
+    res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  } catch (err) {
+    // Retried: a missing upload after submit is odd, and dead-letters once attempts run out.
+    if (statusOf(err) === 404) throw new Error('the uploaded image is missing from storage');
+    throw err;
+  }
+  const body = res.Body as (AsyncIterable<Uint8Array> & { destroy?: () => void }) | undefined;
+  if (!body) throw new Error('storage returned no body');
+  if ((res.ContentLength ?? 0) > maxBytes) {
+    body.destroy?.();
+    throw new RejectedUpload(`the file is larger than the ${maxBytes} bytes allowed`);
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const c of body) {
+    size += c.length;
+    if (size > maxBytes) {
+      body.destroy?.();
+      throw new RejectedUpload(`the file is larger than the ${maxBytes} bytes allowed`);
+    }
+    chunks.push(c);
+  }
+  return Buffer.concat(chunks);
+}
+
+async function handleScan(
+  ctx: ServiceContext,
+  s3: S3Client,
+  topology: Topology,
+  scanId: string,
+): Promise<void> {
+  const db = ctx.pg!;
+  const bucket = ctx.config.string('IMAGES_BUCKET');
+  const prefix = ctx.config.string('QUEUE_PREFIX');
+  // Claims a queued scan and reads it in one round trip; anything else is read as it is.
+  const claimed = await db.query<ScanRow>(
+    `UPDATE scans SET status = 'checking' WHERE id = $1 AND status = 'queued'
+     RETURNING user_id, status, content_type, upload_key`,
+    [scanId],
+  );
+  const scan =
+    claimed.rows[0] ??
+    (
+      await db.query<ScanRow>('SELECT user_id, status, content_type, upload_key FROM scans WHERE id = $1', [
+        scanId,
+      ])
+    ).rows[0];
+  if (!scan) throw new PermanentError(`scan ${scanId} does not exist`);
+  const removeUpload = () =>
+    s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: scan.upload_key })).catch((err: unknown) => {
+      ctx.log.warn({ err, scanId }, 'could not delete the raw upload');
+    });
+
+  switch (scan.status) {
+    case 'done':
+    case 'failed':
+      return;
+    case 'classifying':
+      // Checked before, but the process stopped before passing it on: pass it on again.
+      await publishTo(ctx.amqp!, topology, prefix, 'q.ai', { scanId });
+      await removeUpload();
+      return;
+    case 'checking':
+      break;
+    default:
+      // The submit that queued it has not committed yet.
+      throw new Error(`scan ${scanId} is ${scan.status}, not queued`);
+  }
+
+  const reject = async (reason: string) => {
+    await db.query(
+      `UPDATE scans SET status = 'failed', error = $2 WHERE id = $1 AND status IN ('queued', 'checking')`,
+      [scanId, reason],
+    );
+    await removeUpload();
+  };
+  let processed;
+  let detected;
+  try {
+    const bytes = await readUpload(s3, bucket, scan.upload_key, ctx.config.number('MAX_UPLOAD_BYTES'));
+    detected = sniffImageType(bytes);
+    if (!detected) throw new RejectedUpload('the file is not a JPEG, PNG or WebP image');
+    if (detected !== scan.content_type) {
+      throw new RejectedUpload(
+        `the file is a ${typeName(detected)} image but was declared as ${scan.content_type}`,
+      );
+    }
+    processed = await processImage(bytes, detected, ctx.config.number('THUMBNAIL_SIZE'));
+  } catch (err) {
+    if (err instanceof RejectedUpload) return reject(err.message);
+    if (err instanceof UndecodableImageError) return reject('the image is damaged and could not be read');
+    throw err;
+  }
+
+  const keys = imageKeys(scan.user_id, scanId);
+  // Same keys on every attempt: a repeated job overwrites, never duplicates.
+  await Promise.all([
+    s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: keys.image, Body: processed.image, ContentType: detected }),
+    ),
+    s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: keys.thumb,
+        Body: processed.thumb,
+        ContentType: 'image/webp',
+      }),
+    ),
+  ]);
+  await db.query(
+    `UPDATE scans SET status = 'classifying', image_key = $2, thumb_key = $3, detected_type = $4,
+            width = $5, height = $6
+      WHERE id = $1 AND status = 'checking'`,
+    [scanId, keys.image, keys.thumb, detected, processed.width, processed.height],
+  );
+  await publishTo(ctx.amqp!, topology, prefix, 'q.ai', { scanId });
+  // Only the cleaned copy is kept: the raw upload may carry the user's location.
+  await removeUpload();
+}
+
+export function createStorageWorker(opts: StorageWorkerOptions = {}): ServiceDefinition {
+  const topology = opts.topology ?? catalog;
+  return {
+    workload: 'worker-storage',
+    routes: (app, ctx) => attachConsumers(app, ctx),
+    start: async (ctx) => {
+      const s3 = createS3(ctx.config);
+      ctx.onShutdown(() => s3.destroy());
+      const prefix = ctx.config.string('QUEUE_PREFIX');
+      await useTopology(ctx.amqp!, topology, prefix);
+      await consumersOf(ctx).start({
+        amqp: ctx.amqp!,
+        topology,
+        prefix,
+        queue: 'q.storage',
+        log: ctx.log,
+        prefetch: ctx.config.number('WORKER_CONCURRENCY'),
+        parse: parseScanJob,
+        track: (p) => ctx.inflight.track(p),
+        handle: (job) => handleScan(ctx, s3, topology, job.scanId),
+        onDead: async (job, err) => {
+          if (!job) return;
+          await ctx.pg!.query(
+            `UPDATE scans SET status = 'failed', error = $2 WHERE id = $1 AND status NOT IN ('done', 'failed')`,
+            [job.scanId, `the image could not be processed: ${err.message}`],
+          );
+        },
+      });
+    },
+  };
+}
+
+export const storageWorker = createStorageWorker();

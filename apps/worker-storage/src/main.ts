@@ -1,0 +1,4 @@
+import { runService } from '@hybrid/service-kit';
+import { storageWorker } from './app';
+
+void runService(storageWorker);

@@ -1,0 +1,52 @@
+import sharp from 'sharp';
+import { readJpeg } from './jpeg';
+import type { ImageType } from './sniff';
+
+export interface ProcessedImage {
+  /** The image re-encoded in its own format, upright, with no metadata (EXIF, GPS, XMP, ICC comments). */
+  readonly image: Buffer;
+  readonly thumb: Buffer;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** Thrown when the bytes look like an image but do not decode. */
+export class UndecodableImageError extends Error {}
+
+// Several jobs run at once; libvips threads per job would oversubscribe small nodes.
+sharp.concurrency(1);
+
+/**
+ * Removes every metadata block and makes a WebP thumbnail. An upright JPEG (the usual case) is
+ * stripped losslessly, segment by segment; a JPEG that relies on its EXIF orientation, and PNG
+ * or WebP, are re-encoded upright (sharp writes no metadata unless asked).
+ */
+export async function processImage(
+  input: Buffer,
+  type: ImageType,
+  thumbSize: number,
+): Promise<ProcessedImage> {
+  try {
+    const jpeg = type === 'image/jpeg' ? readJpeg(input) : undefined;
+    const base = sharp(input, { failOn: 'error', limitInputPixels: 50_000_000 }).rotate();
+    const thumb = base
+      .clone()
+      .resize(thumbSize, thumbSize, { fit: 'inside', withoutEnlargement: true, fastShrinkOnLoad: true })
+      .webp({ quality: 70 })
+      .toBuffer();
+    if (jpeg && jpeg.orientation === 1) {
+      // The thumbnail decode doubles as the check that the image data is readable.
+      return { image: jpeg.stripped, thumb: await thumb, width: jpeg.width, height: jpeg.height };
+    }
+    const encoded =
+      type === 'image/png'
+        ? base.clone().png({ compressionLevel: 6 })
+        : type === 'image/webp'
+          ? base.clone().webp({ quality: 85 })
+          : base.clone().jpeg({ quality: 90 });
+    const [out, t] = await Promise.all([encoded.toBuffer({ resolveWithObject: true }), thumb]);
+    return { image: out.data, thumb: t, width: out.info.width, height: out.info.height };
+  } catch (err) {
+    throw new UndecodableImageError((err as Error).message);
+  }
+}

@@ -1,0 +1,24 @@
+export {
+  ATTEMPT_HEADER,
+  PermanentError,
+  publishTo,
+  QueueConsumer,
+  queueSpec,
+  useTopology,
+  type ConsumerOptions,
+  type Delivery,
+  type Topology,
+} from './consumer';
+export { attachConsumers, ConsumerGroup, consumersOf } from './group';
+export { createS3, imageKeys } from './images';
+export {
+  parseClassified,
+  parseCompleted,
+  parseScanJob,
+  type ClassifiedJob,
+  type DisposalStep,
+  type NamedRef,
+  type ScanCompleted,
+  type ScanJob,
+  type ScanResult,
+} from './messages';
