@@ -14,6 +14,7 @@ import {
   getObject,
   jpegWithGps,
   objectExists,
+  putObject,
   startHarness,
   type Harness,
 } from './harness';
@@ -252,7 +253,6 @@ describe('scan pipeline: upload, storage worker, AI worker, result, character', 
       'SELECT upload_key FROM scans WHERE id = $1',
       [c.scanId],
     );
-    const { putObject } = await import('./harness');
     await putObject(h.s3, rows[0]!.upload_key, big, 'image/jpeg');
 
     for (const id of [notImage, liar, c.scanId]) expect((await submit(alice, id)).statusCode).toBe(202);
