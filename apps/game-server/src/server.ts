@@ -521,7 +521,10 @@ export class GameServer {
   private async draw(socket: GameSocket, event: DrawEvent, input: unknown, ack: AnyAck): Promise<void> {
     const at = this.where(socket, ack);
     if (!at) return;
-    const room = await this.store.cached(at.roomId);
+    let room = await this.store.cached(at.roomId);
+    // The cache may lag a turn change made by another replica: refuse only on fresh state.
+    if (!room || room.drawerId !== at.playerId || room.phase !== 'drawing')
+      room = await this.store.load(at.roomId);
     if (!room) return ack(ackError('NOT_FOUND', 'room not found'));
     if (room.drawerId !== at.playerId) return ack(ackError('NOT_DRAWER', 'only the drawer draws'));
     if (room.phase !== 'drawing') return ack(ackError('BAD_STATE', 'not drawing now'));
