@@ -416,6 +416,10 @@ export class GameServer {
         if (room.phase === 'choosing' || room.phase === 'drawing' || room.phase === 'turn-end')
           room.queue.push(player.id);
       }
+      // This socket was another player of this room: that player is now away (one socket, one seat).
+      const previous = socket.data.roomId === room.id ? findPlayer(room, socket.data.playerId) : undefined;
+      if (previous && previous !== player && previous.socketId === socket.id)
+        disconnectPlayer(room, previous, now, this.t, fx);
       updateWake(room, this.t);
       fx.push({ t: 'state' });
       const p = player;
@@ -424,6 +428,10 @@ export class GameServer {
         {
           before: () => {
             if (replaced) this.io.in(replaced).disconnectSockets(true);
+            if (previous && previous !== p) {
+              void socket.leave(playerChannel(previous.id));
+              void socket.leave(insidersChannel(room.id));
+            }
             this.attach(socket, room, p);
           },
           after: async () => {

@@ -108,6 +108,24 @@ describe('local play without Redis or PostgreSQL, and the REST side', () => {
     );
   });
 
+  it("gives one socket one seat: joining with another player's token takes that seat over", async () => {
+    const a = new Player(server.url, 'ann');
+    const b = new Player(server.url, 'ben');
+    players.push(a, b);
+    await a.create({});
+    await b.join(a.code);
+    const annId = a.playerId;
+    const bGone = new Promise((r) => b.socket.once('disconnect', r));
+    const st = await a.join(a.code, b.sessionToken);
+    expect(a.playerId).toBe(b.playerId);
+    await bGone;
+    const later = await a.seen<RoomState>('room:state', (s) =>
+      s.players.every((p) => p.id !== annId || !p.connected),
+    );
+    expect(later.players.find((p) => p.id === annId)).toMatchObject({ connected: false });
+    expect(st.players.find((p) => p.id === b.playerId)).toMatchObject({ connected: true });
+  });
+
   it('refuses to boot on a bad variable with one line naming it', async () => {
     await expect(startReplica({ REDIS_URL: 'not a url', LOG_LEVEL: 'info' })).rejects.toThrow(/REDIS_URL/);
     void testUrls;
