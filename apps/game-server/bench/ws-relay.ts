@@ -20,6 +20,6 @@ wss.on('connection', (ws, req) => {
 });
 wss.on('listening', () => {
   const addr = wss.address();
-  process.stdout.write(`listening ${typeof addr === 'object' ? addr.port : addr}\n`);
+  process.stdout.write(`listening ${addr !== null && typeof addr === 'object' ? addr.port : addr}\n`);
 });
 process.on('SIGTERM', () => wss.close(() => process.exit(0)));

@@ -416,6 +416,10 @@ export class GameServer {
         if (room.phase === 'choosing' || room.phase === 'drawing' || room.phase === 'turn-end')
           room.queue.push(player.id);
       }
+      // This socket was another player of this room: that player is now away (one socket, one seat).
+      const previous = socket.data.roomId === room.id ? findPlayer(room, socket.data.playerId) : undefined;
+      if (previous && previous !== player && previous.socketId === socket.id)
+        disconnectPlayer(room, previous, now, this.t, fx);
       updateWake(room, this.t);
       fx.push({ t: 'state' });
       const p = player;
@@ -424,6 +428,10 @@ export class GameServer {
         {
           before: () => {
             if (replaced) this.io.in(replaced).disconnectSockets(true);
+            if (previous && previous !== p) {
+              void socket.leave(playerChannel(previous.id));
+              void socket.leave(insidersChannel(room.id));
+            }
             this.attach(socket, room, p);
           },
           after: async () => {
@@ -521,7 +529,10 @@ export class GameServer {
   private async draw(socket: GameSocket, event: DrawEvent, input: unknown, ack: AnyAck): Promise<void> {
     const at = this.where(socket, ack);
     if (!at) return;
-    const room = await this.store.cached(at.roomId);
+    let room = await this.store.cached(at.roomId);
+    // The cache may lag a turn change made by another replica: refuse only on fresh state.
+    if (!room || room.drawerId !== at.playerId || room.phase !== 'drawing')
+      room = await this.store.load(at.roomId);
     if (!room) return ack(ackError('NOT_FOUND', 'room not found'));
     if (room.drawerId !== at.playerId) return ack(ackError('NOT_DRAWER', 'only the drawer draws'));
     if (room.phase !== 'drawing') return ack(ackError('BAD_STATE', 'not drawing now'));

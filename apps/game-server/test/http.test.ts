@@ -1,3 +1,4 @@
+import type { RoomState } from '@hybrid/game-protocol';
 import { testUrls } from '@hybrid/tools/test-env';
 import { Player, startReplica, startServer, type TestServer } from './helpers';
 
@@ -59,18 +60,14 @@ describe('local play without Redis or PostgreSQL, and the REST side', () => {
 
     await a.ok('game:start', {});
     expect((await get('/api/rooms')).body).toEqual([]);
-    let choosing = a.seen<{ drawerId: string }>(
-      'room:state',
-      (s) => (s as unknown as { phase: string }).phase === 'choosing',
-    );
+    let choosing = a.seen<RoomState>('room:state', (s) => s.phase === 'choosing');
     for (let turn = 0; turn < 2; turn++) {
       const st = await choosing;
       const drawer = st.drawerId === a.playerId ? a : b;
       const guesser = drawer === a ? b : a;
       const { word } = await drawer.ok<{ word: string }>('word:choose', { index: 0 });
       const end = a.next('turn:end');
-      if (turn === 0)
-        choosing = a.next('room:state', (s) => (s as unknown as { phase: string }).phase === 'choosing');
+      if (turn === 0) choosing = a.next<RoomState>('room:state', (s) => s.phase === 'choosing');
       await guesser.ok('chat:send', { text: word });
       await end;
     }
@@ -109,6 +106,24 @@ describe('local play without Redis or PostgreSQL, and the REST side', () => {
         error: { code: 'INVALID_PAYLOAD' },
       },
     );
+  });
+
+  it("gives one socket one seat: joining with another player's token takes that seat over", async () => {
+    const a = new Player(server.url, 'ann');
+    const b = new Player(server.url, 'ben');
+    players.push(a, b);
+    await a.create({});
+    await b.join(a.code);
+    const annId = a.playerId;
+    const bGone = new Promise((r) => b.socket.once('disconnect', r));
+    const st = await a.join(a.code, b.sessionToken);
+    expect(a.playerId).toBe(b.playerId);
+    await bGone;
+    const later = await a.seen<RoomState>('room:state', (s) =>
+      s.players.every((p) => p.id !== annId || !p.connected),
+    );
+    expect(later.players.find((p) => p.id === annId)).toMatchObject({ connected: false });
+    expect(st.players.find((p) => p.id === b.playerId)).toMatchObject({ connected: true });
   });
 
   it('refuses to boot on a bad variable with one line naming it', async () => {
