@@ -29,6 +29,8 @@ export interface ServiceAppOptions {
   readonly readyTimeoutMs?: number;
   /** Largest request body. @default 1 MiB */
   readonly bodyLimit?: number;
+  /** Registry for /metrics (a new one per app when omitted). */
+  readonly metrics?: ReturnType<typeof createMetrics>;
 }
 
 const withTimeout = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
@@ -56,7 +58,7 @@ export async function createServiceApp(opts: ServiceAppOptions): Promise<Service
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installErrorHandlers(app);
-  const { registry, httpDuration } = createMetrics(workload.name);
+  const { registry, httpDuration } = opts.metrics ?? createMetrics(workload.name);
   installMetrics(app, registry, httpDuration);
 
   await app.register(swagger, {

@@ -42,8 +42,14 @@ export interface TokenVerifierOptions {
   readonly denylist?: { readonly redis: Redis; readonly prefix: string };
 }
 
+/** How long a verified signature is trusted before it is checked again (the denylist is checked every time). */
+const VERIFIED_CACHE_SEC = 60;
+const VERIFIED_CACHE_MAX = 10_000;
+
 export class TokenVerifier {
   private readonly keys: JWTVerifyGetKey;
+  /** token -> verified user, until min(exp, verified + 60 s); bounded, oldest evicted first. */
+  private readonly verified = new Map<string, { user: AuthUser; until: number }>();
   constructor(private readonly opts: TokenVerifierOptions) {
     this.keys =
       typeof opts.jwks === 'string'
@@ -53,6 +59,16 @@ export class TokenVerifier {
 
   /** Verifies an access token: signature, pinned algorithm, `typ`, `iss`, `aud`, `exp`, and the denylist. */
   async verify(token: string): Promise<AuthUser> {
+    const user = await this.verifySignature(token);
+    await this.checkDenylist(user.jti);
+    return user;
+  }
+
+  private async verifySignature(token: string): Promise<AuthUser> {
+    const now = Date.now() / 1000;
+    const hit = this.verified.get(token);
+    if (hit && hit.until > now) return hit.user;
+    if (hit) this.verified.delete(token);
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, this.keys, {
@@ -69,7 +85,13 @@ export class TokenVerifier {
       const reason = err instanceof joseErrors.JWTExpired ? 'token expired' : 'invalid token';
       throw new HttpError(401, reason, { 'www-authenticate': `Bearer error="invalid_token"` });
     }
-    const jti = String(payload.jti);
+    const user = { id: String(payload.sub), jti: String(payload.jti), claims: payload };
+    if (this.verified.size >= VERIFIED_CACHE_MAX) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, { user, until: Math.min(Number(payload.exp), now + VERIFIED_CACHE_SEC) });
+    return user;
+  }
+
+  private async checkDenylist(jti: string): Promise<void> {
     if (this.opts.denylist) {
       let revoked: number;
       try {
@@ -81,7 +103,6 @@ export class TokenVerifier {
       if (revoked)
         throw new HttpError(401, 'token revoked', { 'www-authenticate': `Bearer error="invalid_token"` });
     }
-    return { id: String(payload.sub), jti, claims: payload };
   }
 }
 

@@ -2,12 +2,14 @@ import { catalog as platformCatalog, type Catalog, type Workload } from '@hybrid
 import type { Redis } from 'ioredis';
 import type { JWTVerifyGetKey } from 'jose';
 import type pg from 'pg';
+import type { Registry } from 'prom-client';
 import { createServiceApp, type ReadyCheck, type ServiceApp } from './app';
 import { installAuth, TokenVerifier } from './auth';
 import { AmqpClient, createPgPool, createRedis } from './clients';
 import { ConfigError, loadConfig, type ServiceConfig } from './config';
 import { InflightTracker } from './inflight';
 import { createLogger, type Logger } from './logger';
+import { createMetrics } from './metrics';
 import { runMigrations } from './migrate';
 
 /** What a service's code gets: its config and the clients its catalog entry declares. */
@@ -21,6 +23,8 @@ export interface ServiceContext {
   readonly amqp: AmqpClient | undefined;
   /** Present when the entry's env contract has AUTH_JWKS_URL: verifies access tokens. */
   readonly auth: TokenVerifier | undefined;
+  /** The Prometheus registry behind GET /metrics: register the service's own metrics here. */
+  readonly metrics: Registry;
   /** Work in progress outside HTTP requests; SIGTERM waits for it. */
   readonly inflight: InflightTracker;
   /** Runs when the service stops, after in-flight work drained, before clients close (last registered, first run). */
@@ -89,6 +93,7 @@ export async function buildService(def: ServiceDefinition, opts: BuildOptions = 
       : undefined;
   const shutdownHooks: (() => Promise<void> | void)[] = [];
   const inflight = new InflightTracker();
+  const metrics = createMetrics(workload.name);
   const ctx: ServiceContext = {
     workload,
     config,
@@ -97,6 +102,7 @@ export async function buildService(def: ServiceDefinition, opts: BuildOptions = 
     redis,
     amqp,
     auth,
+    metrics: metrics.registry,
     inflight,
     onShutdown: (fn) => void shutdownHooks.unshift(fn),
   };
@@ -129,17 +135,19 @@ export async function buildService(def: ServiceDefinition, opts: BuildOptions = 
     };
   Object.assign(checks, def.checks?.(ctx) ?? {});
 
-  const app = await createServiceApp({
-    workload,
-    log,
-    checks,
-    ...(def.version ? { version: def.version } : {}),
-    ...(def.bodyLimit ? { bodyLimit: def.bodyLimit } : {}),
-  });
-  if (auth) installAuth(app, auth);
-  if (def.routes) {
-    const prefix = workload.kind === 'http' && workload.route ? workload.route : '';
-    await app.register(async (scoped) => def.routes!(scoped as ServiceApp, ctx), { prefix });
+  let app: ServiceApp;
+  try {
+    app = await createServiceApp({
+      workload,
+      log,
+      checks,
+      metrics,
+      ...(def.version ? { version: def.version } : {}),
+      ...(def.bodyLimit ? { bodyLimit: def.bodyLimit } : {}),
+    });
+  } catch (err) {
+    await closeClients();
+    throw err;
   }
   const timeoutMs = config.number('SHUTDOWN_TIMEOUT_MS');
   app.addHook('onClose', async () => {
@@ -154,8 +162,19 @@ export async function buildService(def: ServiceDefinition, opts: BuildOptions = 
     }
     await closeClients();
   });
-  await app.ready();
-  if (def.start) await def.start(ctx, app);
+  try {
+    if (auth) installAuth(app, auth);
+    if (def.routes) {
+      const prefix = workload.kind === 'http' && workload.route ? workload.route : '';
+      await app.register(async (scoped) => def.routes!(scoped as ServiceApp, ctx), { prefix });
+    }
+    await app.ready();
+    if (def.start) await def.start(ctx, app);
+  } catch (err) {
+    // A service that fails to start still releases its connections and hooks.
+    await app.close().catch(() => undefined);
+    throw err;
+  }
 
   let closed: Promise<void> | undefined;
   return { app, ctx, close: () => (closed ??= app.close()) };
@@ -166,42 +185,54 @@ export async function buildService(def: ServiceDefinition, opts: BuildOptions = 
  * listens, and on SIGTERM/SIGINT stops accepting, drains in-flight work, closes clients, exits 0.
  */
 export async function runService(def: ServiceDefinition, opts: BuildOptions = {}): Promise<BuiltService> {
-  let svc: BuiltService;
-  try {
-    svc = await buildService(def, opts);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${def.workload}: ${err.message}\n`);
-      process.exit(1);
-    }
-    process.stderr.write(`${def.workload}: failed to start: ${(err as Error).message}\n`);
-    process.exit(1);
-  }
-  const { app, ctx } = svc;
-  await app.listen({ port: ctx.config.number('PORT'), host: ctx.config.string('HOST') });
+  // Signals are handled from the first moment: a SIGTERM while the service is still starting
+  // (migrations, consumers) waits for the start to finish, then drains and exits like any other.
+  let svc: BuiltService | undefined;
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    ctx.log.info({ signal }, 'shutting down: draining in-flight work');
-    const limit = ctx.config.number('SHUTDOWN_TIMEOUT_MS') + 2000;
-    const force = setTimeout(() => {
-      ctx.log.error('shutdown took too long, exiting');
-      process.exit(1);
-    }, limit);
-    force.unref();
-    svc.close().then(
+    if (!svc) {
+      process.stderr.write(`${def.workload}: ${signal} while starting, will stop once started\n`);
+      return;
+    }
+    const running = svc;
+    running.ctx.log.info({ signal }, 'shutting down: draining in-flight work');
+    const force = setTimeout(
       () => {
-        ctx.log.info('stopped');
+        running.ctx.log.error('shutdown took too long, exiting');
+        process.exit(1);
+      },
+      running.ctx.config.number('SHUTDOWN_TIMEOUT_MS') + 2000,
+    );
+    force.unref();
+    running.close().then(
+      () => {
+        running.ctx.log.info('stopped');
         process.exit(0);
       },
       (err: unknown) => {
-        ctx.log.error({ err }, 'shutdown failed');
+        running.ctx.log.error({ err }, 'shutdown failed');
         process.exit(1);
       },
     );
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+
+  try {
+    svc = await buildService(def, opts);
+  } catch (err) {
+    const message = err instanceof ConfigError ? err.message : `failed to start: ${(err as Error).message}`;
+    process.stderr.write(`${def.workload}: ${message}\n`);
+    process.exit(1);
+  }
+  const { app, ctx } = svc;
+  if (stopping) {
+    stopping = false;
+    stop('SIGTERM');
+    return svc;
+  }
+  await app.listen({ port: ctx.config.number('PORT'), host: ctx.config.string('HOST') });
   return svc;
 }
