@@ -20,7 +20,7 @@ export const SECRET_PATTERNS: readonly RegExp[] = [
   /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
   /tskey-(auth|client)-[A-Za-z0-9-]+/,
   /\b[a-z0-9]{6}\.[a-z0-9]{16}\b/, // kubeadm bootstrap token
-  /(password|passwd|secret)\s*[:=]\s*["']?[^\s"'$]{6,}/i,
+  /(password|passwd|secret|token)[ \t]*[:=][ \t]*["']?[^\s"'$]{6,}/i,
 ];
 
 /** Renders `#cloud-config` YAML; refuses a document that carries anything shaped like a secret. */
