@@ -2,6 +2,7 @@ import { App } from 'cdktn';
 import { buildApp } from './app';
 
 // `cdktn synth` passes its output directory in CDKTF_OUTDIR; `pnpm synth` writes cdktf.out here.
-const app = new App({ outdir: process.env.CDKTF_OUTDIR ?? 'cdktf.out' });
+// No construct stack traces in metadata: under tsx each one is source-mapped, which costs most of a synth.
+const app = new App({ outdir: process.env.CDKTF_OUTDIR ?? 'cdktf.out', stackTraces: false });
 buildApp(app);
 app.synth();
