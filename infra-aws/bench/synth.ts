@@ -37,7 +37,11 @@ function measure(cmd: string, args: string[], cwd: string): Sample {
     const started = process.hrtime.bigint();
     if (haveTime) {
       const out = join(dir, 'time.txt');
-      const r = spawnSync(TIME, ['-v', '-o', out, cmd, ...args], { cwd, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+      const r = spawnSync(TIME, ['-v', '-o', out, cmd, ...args], {
+        cwd,
+        stdio: ['ignore', 'ignore', 'pipe'],
+        encoding: 'utf8',
+      });
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stderr}`);
       const kb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(readFileSync(out, 'utf8'))?.[1]);
@@ -70,7 +74,8 @@ const median = (xs: number[]): number => {
 
 const subjects = {
   'pnpm synth (root)': () => measure('pnpm', ['synth'], root),
-  'reference: require @cdktn/provider-aws (package root)': () => measure(process.execPath, ['-e', "require('@cdktn/provider-aws')"], infra),
+  'reference: require @cdktn/provider-aws (package root)': () =>
+    measure(process.execPath, ['-e', "require('@cdktn/provider-aws')"], infra),
 };
 const results: Record<string, Sample[]> = {};
 // Interleave runs so both see the same machine load.
@@ -78,7 +83,10 @@ for (let i = 0; i < runs; i++) {
   for (const [name, fn] of Object.entries(subjects)) (results[name] ??= []).push(fn());
 }
 const summary = Object.fromEntries(
-  Object.entries(results).map(([name, xs]) => [name, { seconds: median(xs.map((x) => x.seconds)), peakMiB: Math.max(...xs.map((x) => x.peakMiB)) }]),
+  Object.entries(results).map(([name, xs]) => [
+    name,
+    { seconds: median(xs.map((x) => x.seconds)), peakMiB: Math.max(...xs.map((x) => x.peakMiB)) },
+  ]),
 );
 console.log(`bench synth: ${runs} run(s) each, peak RSS by ${haveTime ? 'GNU time -v' : '/proc sampling'}`);
 for (const [name, s] of Object.entries(summary)) {
@@ -90,6 +98,10 @@ const timeRatio = synth.seconds / ref.seconds;
 const memRatio = synth.peakMiB / ref.peakMiB;
 const timeOk = timeRatio <= 0.5;
 const memOk = synth.peakMiB * 1.048576 <= 250; // 250 MB
-console.log(`  time ratio ${timeRatio.toFixed(2)}x of the reference (target <= 0.50x): ${timeOk ? 'met' : 'MISSED'}`);
-console.log(`  memory ${(synth.peakMiB * 1.048576).toFixed(0)} MB, ${memRatio.toFixed(2)}x of the reference (target <= 250 MB): ${memOk ? 'met' : 'MISSED'}`);
+console.log(
+  `  time ratio ${timeRatio.toFixed(2)}x of the reference (target <= 0.50x): ${timeOk ? 'met' : 'MISSED'}`,
+);
+console.log(
+  `  memory ${(synth.peakMiB * 1.048576).toFixed(0)} MB, ${memRatio.toFixed(2)}x of the reference (target <= 250 MB): ${memOk ? 'met' : 'MISSED'}`,
+);
 process.exit(timeOk && memOk ? 0 : 1);

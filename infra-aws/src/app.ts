@@ -1,4 +1,4 @@
-import { App } from 'cdktn';
+import type { App } from 'cdktn';
 import { environments, type Environment } from './environments';
 import { ClusterStack } from './stacks/cluster-stack';
 import { EdgeStack } from './stacks/edge-stack';
@@ -11,7 +11,10 @@ export interface HybridStacks {
 }
 
 /** Adds `state-<env>`, `edge-<env>` and `cluster-<env>` for every environment. */
-export function buildApp(app: App, envs: readonly Environment[] = Object.values(environments)): Record<string, HybridStacks> {
+export function buildApp(
+  app: App,
+  envs: readonly Environment[] = Object.values(environments),
+): Record<string, HybridStacks> {
   const out: Record<string, HybridStacks> = {};
   for (const env of envs) {
     out[env.name] = {

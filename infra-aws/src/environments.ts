@@ -40,8 +40,10 @@ export interface Environment {
 /** The images bucket's base name, from the scan service's env contract in the catalog. */
 const imagesBucketBase = String(catalog.get('scan').env.IMAGES_BUCKET?.default ?? 'waste-coach-images');
 
-const stateBucketFromEnv = (env: string): string | undefined => process.env[`HYBRID_STATE_BUCKET_${env.toUpperCase()}`] || undefined;
-const accountFromEnv = (env: string, fallback: string): string => process.env[`HYBRID_AWS_ACCOUNT_${env.toUpperCase()}`] || fallback;
+const stateBucketFromEnv = (env: string): string | undefined =>
+  process.env[`HYBRID_STATE_BUCKET_${env.toUpperCase()}`] || undefined;
+const accountFromEnv = (env: string, fallback: string): string =>
+  process.env[`HYBRID_AWS_ACCOUNT_${env.toUpperCase()}`] || fallback;
 
 export const environments: Readonly<Record<Environment['name'], Environment>> = {
   dev: {

@@ -19,6 +19,10 @@ export class EnvironmentStack extends TerraformStack {
       allowedAccountIds: [env.accountId],
       defaultTags: [{ tags: { ...env.tags, stack: id } }],
     });
-    this.backend = useStateBackend(this, { bucket: env.stateBucket, region: env.region, key: `${id}/terraform.tfstate` });
+    this.backend = useStateBackend(this, {
+      bucket: env.stateBucket,
+      region: env.region,
+      key: `${id}/terraform.tfstate`,
+    });
   }
 }

@@ -21,7 +21,10 @@ export class ClusterStack extends EnvironmentStack {
       zones: 3,
       natPerZone: env.name === 'prod',
       publicSubnetTags: { 'kubernetes.io/role/elb': '1', [`kubernetes.io/cluster/${clusterName}`]: 'shared' },
-      privateSubnetTags: { 'kubernetes.io/role/internal-elb': '1', [`kubernetes.io/cluster/${clusterName}`]: 'shared' },
+      privateSubnetTags: {
+        'kubernetes.io/role/internal-elb': '1',
+        [`kubernetes.io/cluster/${clusterName}`]: 'shared',
+      },
     });
     this.cluster = new KubeadmCluster(this, 'Cluster', {
       network: this.network,
@@ -33,10 +36,21 @@ export class ClusterStack extends EnvironmentStack {
     });
     this.images = new SecureBucket(this, 'Images', {
       bucketName: c.imagesBucket,
-      cors: [{ allowedMethods: ['PUT', 'GET', 'HEAD'], allowedOrigins: [c.appOrigin], allowedHeaders: ['content-type', 'content-md5', 'x-amz-*'] }],
+      cors: [
+        {
+          allowedMethods: ['PUT', 'GET', 'HEAD'],
+          allowedOrigins: [c.appOrigin],
+          allowedHeaders: ['content-type', 'content-md5', 'x-amz-*'],
+        },
+      ],
       noncurrentVersionDays: 30,
       lifecycleRules: [
-        { id: 'uploads-to-infrequent-access', status: 'Enabled', filter: [{ prefix: 'scans/' }], transition: [{ days: 30, storageClass: 'STANDARD_IA' }] },
+        {
+          id: 'uploads-to-infrequent-access',
+          status: 'Enabled',
+          filter: [{ prefix: 'scans/' }],
+          transition: [{ days: 30, storageClass: 'STANDARD_IA' }],
+        },
       ],
     });
     this.certificate = c.domain ? new DnsCertificate(this, 'Certificate', { zoneName: c.domain }) : undefined;
@@ -47,12 +61,29 @@ export class ClusterStack extends EnvironmentStack {
     out('cluster_name', clusterName, 'clusterName for the AWS Load Balancer Controller');
     out('region', env.region, 'AWS region');
     out('vpc_id', this.network.vpc.id, 'vpcId for the AWS Load Balancer Controller');
-    out('public_subnet_ids', this.network.publicSubnets.map((s) => s.id), 'Subnets the ALB uses (tagged kubernetes.io/role/elb)');
-    out('alb_security_group_id', this.cluster.albSecurityGroup.id, 'alb.ingress.kubernetes.io/security-groups for the Ingress');
+    out(
+      'public_subnet_ids',
+      this.network.publicSubnets.map((s) => s.id),
+      'Subnets the ALB uses (tagged kubernetes.io/role/elb)',
+    );
+    out(
+      'alb_security_group_id',
+      this.cluster.albSecurityGroup.id,
+      'alb.ingress.kubernetes.io/security-groups for the Ingress',
+    );
     out('node_role_arn', this.cluster.nodeRole.arn, 'IAM role of the nodes (controllers run with it)');
-    out('control_plane_address', this.cluster.controlPlaneAddress, 'Private address of the API server (kubeadm controlPlaneEndpoint)');
+    out(
+      'control_plane_address',
+      this.cluster.controlPlaneAddress,
+      'Private address of the API server (kubeadm controlPlaneEndpoint)',
+    );
     out('join_parameters_path', this.cluster.ssmPrefix, 'SSM path of the kubeadm join token and CA hash');
     out('images_bucket', this.images.name, 'IMAGES_BUCKET for scan and worker-storage');
-    if (this.certificate) out('certificate_arn', this.certificate.arn, 'alb.ingress.kubernetes.io/certificate-arn for the Ingress');
+    if (this.certificate)
+      out(
+        'certificate_arn',
+        this.certificate.arn,
+        'alb.ingress.kubernetes.io/certificate-arn for the Ingress',
+      );
   }
 }

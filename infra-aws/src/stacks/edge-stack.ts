@@ -53,13 +53,22 @@ export class EdgeStack extends EnvironmentStack {
       ...(e.site.domainName ? { domainName: e.site.domainName } : {}),
       ...(e.site.certificateArn ? { certificateArn: e.site.certificateArn } : {}),
     });
-    new TerraformOutput(this, 'proxy_address', { value: this.proxy.address.publicIp, description: 'Public IPv4 of the edge proxy (point the CDN origin at it)' });
-    new TerraformOutput(this, 'rds_endpoint', { value: this.database.instance.endpoint, description: 'RDS PostgreSQL endpoint (host:port)' });
+    new TerraformOutput(this, 'proxy_address', {
+      value: this.proxy.address.publicIp,
+      description: 'Public IPv4 of the edge proxy (point the CDN origin at it)',
+    });
+    new TerraformOutput(this, 'rds_endpoint', {
+      value: this.database.instance.endpoint,
+      description: 'RDS PostgreSQL endpoint (host:port)',
+    });
     new TerraformOutput(this, 'rds_secret_arn', {
       value: this.database.instance.masterUserSecret.get(0).secretArn,
       description: 'Secrets Manager secret holding the master password',
     });
     new TerraformOutput(this, 'site_url', { value: this.site.url, description: 'URL of the web client' });
-    new TerraformOutput(this, 'site_bucket', { value: this.site.bucket.name, description: 'Bucket to upload the web client build to' });
+    new TerraformOutput(this, 'site_bucket', {
+      value: this.site.bucket.name,
+      description: 'Bucket to upload the web client build to',
+    });
   }
 }

@@ -10,7 +10,9 @@ export class StateStack extends EnvironmentStack {
 
   constructor(scope: Construct, id: string, env: Environment) {
     super(scope, id, { ...env, stateBucket: undefined });
-    this.state = new StateBucket(this, 'State', { bucketName: env.stateBucket ?? `hybrid-tfstate-${env.name}-${env.accountId}` });
+    this.state = new StateBucket(this, 'State', {
+      bucketName: env.stateBucket ?? `hybrid-tfstate-${env.name}-${env.accountId}`,
+    });
     new TerraformOutput(this, 'state_bucket', {
       value: this.state.bucket.name,
       description: `Set HYBRID_STATE_BUCKET_${env.name.toUpperCase()} to this name to move the other stacks onto the S3 backend`,

@@ -15,7 +15,8 @@ export function parseIpv4(text: string): number | undefined {
   return parts.reduce((acc, p) => acc * 256 + p, 0);
 }
 
-export const formatIpv4 = (n: number): string => [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
+export const formatIpv4 = (n: number): string =>
+  [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
 
 /** Parses `a.b.c.d/n`; returns an error message instead when it is not a canonical IPv4 CIDR. */
 export function parseCidr(text: string): Cidr | string {

@@ -27,6 +27,9 @@ export const SECRET_PATTERNS: readonly RegExp[] = [
 export function renderCloudConfig(doc: CloudConfig): string {
   const text = `#cloud-config\n${stringify(doc, { lineWidth: 0 })}`;
   const hit = SECRET_PATTERNS.find((p) => p.test(text));
-  if (hit) throw new Error(`cloud-init: user data contains something shaped like a secret (${hit.source}); read it from SSM at boot instead`);
+  if (hit)
+    throw new Error(
+      `cloud-init: user data contains something shaped like a secret (${hit.source}); read it from SSM at boot instead`,
+    );
   return text;
 }

@@ -24,7 +24,8 @@ export class DnsCertificate extends Construct {
     const names = props.names ?? [props.zoneName, `*.${props.zoneName}`];
     const problems: string[] = [];
     for (const n of names) {
-      if (n !== props.zoneName && !n.endsWith(`.${props.zoneName}`)) problems.push(`name "${n}" is not inside the zone "${props.zoneName}"`);
+      if (n !== props.zoneName && !n.endsWith(`.${props.zoneName}`))
+        problems.push(`name "${n}" is not inside the zone "${props.zoneName}"`);
     }
     if (!names.length) problems.push('names is empty');
     throwIfProblems(`DnsCertificate ${this.node.path}`, problems);

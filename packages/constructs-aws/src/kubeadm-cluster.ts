@@ -72,28 +72,42 @@ export class KubeadmCluster extends Construct {
     const problems = [...validateTopology(props.topology)];
     const controlPools = props.topology.pools.filter((p) => p.role === 'control-plane');
     const cpCount = controlPools.reduce((n, p) => n + p.count, 0);
-    if (cpCount > 1) problems.push(`topology "${props.topology.name}" has ${cpCount} control-plane nodes; this construct runs one (stacked etcd): use count 1`);
-    if (!/^[a-z][a-z0-9-]{1,38}$/.test(props.clusterName)) problems.push(`clusterName "${props.clusterName}" must be lower-case letters, digits and hyphens`);
-    if (!/^1\.\d+\.\d+$/.test(version)) problems.push(`kubernetesVersion "${version}" must look like "1.31.4"`);
+    if (cpCount > 1)
+      problems.push(
+        `topology "${props.topology.name}" has ${cpCount} control-plane nodes; this construct runs one (stacked etcd): use count 1`,
+      );
+    if (!/^[a-z][a-z0-9-]{1,38}$/.test(props.clusterName))
+      problems.push(`clusterName "${props.clusterName}" must be lower-case letters, digits and hyphens`);
+    if (!/^1\.\d+\.\d+$/.test(version))
+      problems.push(`kubernetesVersion "${version}" must look like "1.31.4"`);
     const vpc = parseCidr(net.cidr) as Cidr;
-    const named: [string, string][] = [['podCidr', podCidr], ['serviceCidr', serviceCidr]];
+    const named: [string, string][] = [
+      ['podCidr', podCidr],
+      ['serviceCidr', serviceCidr],
+    ];
     const parsed: Cidr[] = [];
     for (const [name, text] of named) {
       const c = parseCidr(text);
       if (typeof c === 'string') problems.push(`${name}: ${c}`);
       else {
-        if (cidrsOverlap(c, vpc)) problems.push(`${name} "${text}" overlaps the VPC "${net.cidr}": pick a range outside it`);
+        if (cidrsOverlap(c, vpc))
+          problems.push(`${name} "${text}" overlaps the VPC "${net.cidr}": pick a range outside it`);
         parsed.push(c);
       }
     }
     const [pod, svc] = parsed;
-    if (pod && svc && cidrsOverlap(pod, svc)) problems.push(`podCidr "${podCidr}" overlaps serviceCidr "${serviceCidr}"`);
+    if (pod && svc && cidrsOverlap(pod, svc))
+      problems.push(`podCidr "${podCidr}" overlaps serviceCidr "${serviceCidr}"`);
     for (const c of props.adminCidrs ?? []) {
       const p = parseCidr(c);
       if (typeof p === 'string') problems.push(`adminCidrs: ${p}`);
-      else if (p.prefix === 0) problems.push(`adminCidrs "${c}" opens the API server to the internet; name your office or VPN range`);
+      else if (p.prefix === 0)
+        problems.push(
+          `adminCidrs "${c}" opens the API server to the internet; name your office or VPN range`,
+        );
     }
-    if (!net.privateSubnets.length) problems.push('network has no private subnets: nodes run in private subnets behind NAT');
+    if (!net.privateSubnets.length)
+      problems.push('network has no private subnets: nodes run in private subnets behind NAT');
     const archs = new Set(props.topology.pools.map((p) => instanceArchitecture(p.instanceType)));
     throwIfProblems(`KubeadmCluster ${this.node.path}`, problems);
 
@@ -115,21 +129,66 @@ export class KubeadmCluster extends Construct {
     const alb = this.albSecurityGroup;
     const cp = this.controlPlaneSecurityGroup;
     const nodes = this.nodeSecurityGroup;
-    acknowledge(alb.allowIngress({ cidr: '0.0.0.0/0' }, tcp(443), 'HTTPS from the internet to the public ALB', 'Https'), 'TF-SG-005', 'The public ALB is the front door of the Waste Coach API');
-    acknowledge(alb.allowIngress({ cidr: '0.0.0.0/0' }, tcp(80), 'HTTP from the internet (redirected to HTTPS)', 'Http'), 'TF-SG-005', 'The public ALB redirects plain HTTP to HTTPS');
-    alb.allowEgress({ securityGroup: nodes }, tcp(NODE_PORT_RANGE.from, NODE_PORT_RANGE.to), 'ALB to NodePort services', 'ToNodePorts');
+    acknowledge(
+      alb.allowIngress({ cidr: '0.0.0.0/0' }, tcp(443), 'HTTPS from the internet to the public ALB', 'Https'),
+      'TF-SG-005',
+      'The public ALB is the front door of the Waste Coach API',
+    );
+    acknowledge(
+      alb.allowIngress(
+        { cidr: '0.0.0.0/0' },
+        tcp(80),
+        'HTTP from the internet (redirected to HTTPS)',
+        'Http',
+      ),
+      'TF-SG-005',
+      'The public ALB redirects plain HTTP to HTTPS',
+    );
+    alb.allowEgress(
+      { securityGroup: nodes },
+      tcp(NODE_PORT_RANGE.from, NODE_PORT_RANGE.to),
+      'ALB to NodePort services',
+      'ToNodePorts',
+    );
     cp.allowIngress({ cidr: net.cidr }, tcp(6443), 'Kubernetes API from inside the VPC', 'ApiFromVpc');
-    (props.adminCidrs ?? []).forEach((cidr, i) => cp.allowIngress({ cidr }, tcp(6443), `Kubernetes API from admin range ${cidr}`, `ApiFromAdmin${i}`));
-    cp.allowIngress({ securityGroup: cp }, tcp(2379, 2380), 'etcd client and peer, control plane only', 'Etcd');
-    cp.allowIngress({ securityGroup: cp }, tcp(10257), 'kube-controller-manager, control plane only', 'ControllerManager');
+    (props.adminCidrs ?? []).forEach((cidr, i) =>
+      cp.allowIngress({ cidr }, tcp(6443), `Kubernetes API from admin range ${cidr}`, `ApiFromAdmin${i}`),
+    );
+    cp.allowIngress(
+      { securityGroup: cp },
+      tcp(2379, 2380),
+      'etcd client and peer, control plane only',
+      'Etcd',
+    );
+    cp.allowIngress(
+      { securityGroup: cp },
+      tcp(10257),
+      'kube-controller-manager, control plane only',
+      'ControllerManager',
+    );
     cp.allowIngress({ securityGroup: cp }, tcp(10259), 'kube-scheduler, control plane only', 'Scheduler');
     nodes.allowIngress({ securityGroup: nodes }, tcp(10250), 'kubelet API between nodes', 'Kubelet');
     nodes.allowIngress({ securityGroup: nodes }, udp(4789), 'Calico VXLAN between nodes', 'CalicoVxlan');
     nodes.allowIngress({ securityGroup: nodes }, tcp(179), 'Calico BGP between nodes', 'CalicoBgp');
     nodes.allowIngress({ securityGroup: nodes }, tcp(5473), 'Calico Typha between nodes', 'CalicoTypha');
-    nodes.allowIngress({ securityGroup: alb }, tcp(NODE_PORT_RANGE.from, NODE_PORT_RANGE.to), 'NodePort range from the ALB only', 'NodePortsFromAlb');
-    nodes.allowEgress({ cidr: net.cidr }, allTraffic, 'Anything inside the VPC (pods, API server, DNS)', 'Vpc');
-    nodes.allowEgress({ cidr: '0.0.0.0/0' }, tcp(443), 'HTTPS out through NAT: images, packages, AWS APIs', 'Https');
+    nodes.allowIngress(
+      { securityGroup: alb },
+      tcp(NODE_PORT_RANGE.from, NODE_PORT_RANGE.to),
+      'NodePort range from the ALB only',
+      'NodePortsFromAlb',
+    );
+    nodes.allowEgress(
+      { cidr: net.cidr },
+      allTraffic,
+      'Anything inside the VPC (pods, API server, DNS)',
+      'Vpc',
+    );
+    nodes.allowEgress(
+      { cidr: '0.0.0.0/0' },
+      tcp(443),
+      'HTTPS out through NAT: images, packages, AWS APIs',
+      'Https',
+    );
     nodes.allowEgress({ cidr: '0.0.0.0/0' }, tcp(80), 'HTTP out through NAT: Ubuntu package mirrors', 'Http');
     cp.allowEgress({ cidr: net.cidr }, allTraffic, 'Anything inside the VPC (kubelets, etcd peers)', 'Vpc');
 
@@ -148,7 +207,9 @@ export class KubeadmCluster extends Construct {
       role: this.controlPlaneRole.id,
       policy: JSON.stringify({
         Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Action: ['ssm:PutParameter', 'ssm:GetParameter'], Resource: `${paramArn}/*` }],
+        Statement: [
+          { Effect: 'Allow', Action: ['ssm:PutParameter', 'ssm:GetParameter'], Resource: `${paramArn}/*` },
+        ],
       }),
     });
     this.nodeRole = new IamRole(this, 'NodeRole', {
@@ -160,10 +221,21 @@ export class KubeadmCluster extends Construct {
       role: this.nodeRole.id,
       policy: JSON.stringify({
         Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: [`${paramArn}/join-token`, `${paramArn}/ca-cert-hash`] }],
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: ['ssm:GetParameter'],
+            Resource: [`${paramArn}/join-token`, `${paramArn}/ca-cert-hash`],
+          },
+        ],
       }),
     });
-    const policyScope = { clusterName: props.clusterName, region: props.region, accountId: props.accountId, vpcId: net.vpc.id };
+    const policyScope = {
+      clusterName: props.clusterName,
+      region: props.region,
+      accountId: props.accountId,
+      vpcId: net.vpc.id,
+    };
     const lbc = new IamPolicy(this, 'LoadBalancerControllerPolicy', {
       namePrefix: `${props.clusterName}-aws-lb-controller-`,
       description: 'AWS Load Balancer Controller, scoped to the cluster VPC and its tagged load balancers',
@@ -174,13 +246,28 @@ export class KubeadmCluster extends Construct {
       description: 'EBS CSI driver, scoped to volumes and snapshots it tags',
       policy: JSON.stringify(ebsCsiDriverPolicy(policyScope)),
     });
-    for (const [role, rid] of [[this.controlPlaneRole, 'ControlPlane'], [this.nodeRole, 'Node']] as const) {
-      new IamRolePolicyAttachment(this, `${rid}SessionManager`, { role: role.name, policyArn: 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore' });
-      new IamRolePolicyAttachment(this, `${rid}LoadBalancerController`, { role: role.name, policyArn: lbc.arn });
+    for (const [role, rid] of [
+      [this.controlPlaneRole, 'ControlPlane'],
+      [this.nodeRole, 'Node'],
+    ] as const) {
+      new IamRolePolicyAttachment(this, `${rid}SessionManager`, {
+        role: role.name,
+        policyArn: 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
+      });
+      new IamRolePolicyAttachment(this, `${rid}LoadBalancerController`, {
+        role: role.name,
+        policyArn: lbc.arn,
+      });
       new IamRolePolicyAttachment(this, `${rid}EbsCsi`, { role: role.name, policyArn: ebs.arn });
     }
-    const cpProfile = new IamInstanceProfile(this, 'ControlPlaneProfile', { namePrefix: `${props.clusterName}-cp-`, role: this.controlPlaneRole.name });
-    const nodeProfile = new IamInstanceProfile(this, 'NodeProfile', { namePrefix: `${props.clusterName}-node-`, role: this.nodeRole.name });
+    const cpProfile = new IamInstanceProfile(this, 'ControlPlaneProfile', {
+      namePrefix: `${props.clusterName}-cp-`,
+      role: this.controlPlaneRole.name,
+    });
+    const nodeProfile = new IamInstanceProfile(this, 'NodeProfile', {
+      namePrefix: `${props.clusterName}-node-`,
+      role: this.nodeRole.name,
+    });
 
     const amis: Partial<Record<Architecture, DataAwsAmi>> = {};
     for (const arch of [...archs].sort()) {
@@ -228,7 +315,12 @@ export class KubeadmCluster extends Construct {
       ebsOptimized: true,
       disableApiTermination: true,
       metadataOptions: { httpTokens: 'required', httpEndpoint: 'enabled', httpPutResponseHopLimit: 2 },
-      rootBlockDevice: { encrypted: true, volumeType: 'gp3', volumeSize: props.rootVolumeGiB ?? 30, deleteOnTermination: true },
+      rootBlockDevice: {
+        encrypted: true,
+        volumeType: 'gp3',
+        volumeSize: props.rootVolumeGiB ?? 30,
+        deleteOnTermination: true,
+      },
       tags: { Name: `${props.clusterName}-${cpPool.name}`, ...clusterTags, 'hybrid.dev/pool': cpPool.name },
       lifecycle: { ignoreChanges: ['ami', 'user_data'] },
     });
@@ -250,7 +342,15 @@ export class KubeadmCluster extends Construct {
         updateDefaultVersion: true,
         metadataOptions: { httpTokens: 'required', httpEndpoint: 'enabled', httpPutResponseHopLimit: 2 },
         blockDeviceMappings: [
-          { deviceName: '/dev/sda1', ebs: { encrypted: 'true', volumeType: 'gp3', volumeSize: props.rootVolumeGiB ?? 30, deleteOnTermination: 'true' } },
+          {
+            deviceName: '/dev/sda1',
+            ebs: {
+              encrypted: 'true',
+              volumeType: 'gp3',
+              volumeSize: props.rootVolumeGiB ?? 30,
+              deleteOnTermination: 'true',
+            },
+          },
         ],
         tagSpecifications: [
           { resourceType: 'instance', tags: { Name: `${props.clusterName}-${pool.name}`, ...clusterTags } },

@@ -81,11 +81,13 @@ aws ssm put-parameter --region ${o.region} --name ${o.ssmPrefix}/ca-cert-hash --
       { path: '/usr/local/sbin/k8s-publish-join', content: publish, permissions: '0700' },
       {
         path: '/etc/systemd/system/k8s-publish-join.service',
-        content: '[Unit]\nDescription=Publish the kubeadm join token to SSM\n\n[Service]\nType=oneshot\nExecStart=/usr/local/sbin/k8s-publish-join\n',
+        content:
+          '[Unit]\nDescription=Publish the kubeadm join token to SSM\n\n[Service]\nType=oneshot\nExecStart=/usr/local/sbin/k8s-publish-join\n',
       },
       {
         path: '/etc/systemd/system/k8s-publish-join.timer',
-        content: '[Unit]\nDescription=Refresh the kubeadm join token in SSM\n\n[Timer]\nOnBootSec=10min\nOnUnitActiveSec=12h\n\n[Install]\nWantedBy=timers.target\n',
+        content:
+          '[Unit]\nDescription=Refresh the kubeadm join token in SSM\n\n[Timer]\nOnBootSec=10min\nOnUnitActiveSec=12h\n\n[Install]\nWantedBy=timers.target\n',
       },
     ],
     runcmd: [

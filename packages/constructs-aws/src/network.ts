@@ -64,7 +64,13 @@ export class Network extends Construct {
     super(scope, id);
     this.cidr = props.cidr ?? '10.0.0.0/16';
     this.zones = props.zones ?? 2;
-    const parsed = validateNetwork(this.node.path, this.cidr, this.zones, props.reservedCidrs ?? {}, props.flowLogRetentionDays ?? 365);
+    const parsed = validateNetwork(
+      this.node.path,
+      this.cidr,
+      this.zones,
+      props.reservedCidrs ?? {},
+      props.flowLogRetentionDays ?? 365,
+    );
 
     this.vpc = new Vpc(this, 'Resource', {
       cidrBlock: this.cidr,
@@ -79,12 +85,22 @@ export class Network extends Construct {
 
     const azs = new DataAwsAvailabilityZones(this, 'Zones', { state: 'available' });
     const zoneName = (i: number): string => Fn.element(azs.names, i);
-    const igw = new InternetGateway(this, 'InternetGateway', { vpcId: this.vpc.id, tags: { Name: this.node.path } });
+    const igw = new InternetGateway(this, 'InternetGateway', {
+      vpcId: this.vpc.id,
+      tags: { Name: this.node.path },
+    });
 
     // Each subnet is 1/16 of the VPC (/16 -> /20): public 0..zones-1, private 8..8+zones-1.
     const newbits = 4;
-    const publicTable = new RouteTable(this, 'PublicRoutes', { vpcId: this.vpc.id, tags: { Name: `${this.node.path}/public` } });
-    new Route(this, 'PublicDefault', { routeTableId: publicTable.id, destinationCidrBlock: '0.0.0.0/0', gatewayId: igw.id });
+    const publicTable = new RouteTable(this, 'PublicRoutes', {
+      vpcId: this.vpc.id,
+      tags: { Name: `${this.node.path}/public` },
+    });
+    new Route(this, 'PublicDefault', {
+      routeTableId: publicTable.id,
+      destinationCidrBlock: '0.0.0.0/0',
+      gatewayId: igw.id,
+    });
     const publicSubnets: NetworkSubnet[] = [];
     for (let i = 0; i < this.zones; i++) {
       const cidr = subnetCidr(parsed, newbits, i);
@@ -105,17 +121,34 @@ export class Network extends Construct {
       const nats: NatGateway[] = [];
       const natCount = props.natPerZone ? this.zones : 1;
       for (let i = 0; i < natCount; i++) {
-        const eip = new Eip(this, `Nat${i}Address`, { domain: 'vpc', tags: { Name: `${this.node.path}/nat-${i}` } });
+        const eip = new Eip(this, `Nat${i}Address`, {
+          domain: 'vpc',
+          tags: { Name: `${this.node.path}/nat-${i}` },
+        });
         const sub = publicSubnets[i];
         if (!sub) throw new Error('unreachable: a NAT gateway per public subnet');
-        nats.push(new NatGateway(this, `Nat${i}`, { allocationId: eip.id, subnetId: sub.id, tags: { Name: `${this.node.path}/nat-${i}` }, dependsOn: [igw] }));
+        nats.push(
+          new NatGateway(this, `Nat${i}`, {
+            allocationId: eip.id,
+            subnetId: sub.id,
+            tags: { Name: `${this.node.path}/nat-${i}` },
+            dependsOn: [igw],
+          }),
+        );
       }
       for (let i = 0; i < this.zones; i++) {
         const cidr = subnetCidr(parsed, newbits, 8 + i);
-        const table = new RouteTable(this, `Private${i}RouteTable`, { vpcId: this.vpc.id, tags: { Name: `${this.node.path}/private-${i}` } });
+        const table = new RouteTable(this, `Private${i}RouteTable`, {
+          vpcId: this.vpc.id,
+          tags: { Name: `${this.node.path}/private-${i}` },
+        });
         const nat = nats[i % nats.length];
         if (!nat) throw new Error('unreachable: at least one NAT gateway');
-        new Route(this, `Private${i}Default`, { routeTableId: table.id, destinationCidrBlock: '0.0.0.0/0', natGatewayId: nat.id });
+        new Route(this, `Private${i}Default`, {
+          routeTableId: table.id,
+          destinationCidrBlock: '0.0.0.0/0',
+          natGatewayId: nat.id,
+        });
         const s = new SubnetResource(this, `Private${i}`, {
           vpcId: this.vpc.id,
           cidrBlock: cidr,
@@ -138,7 +171,13 @@ export class Network extends Construct {
       description: `Lets VPC Flow Logs write ${this.node.path} traffic records to CloudWatch Logs`,
       assumeRolePolicy: JSON.stringify({
         Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: { Service: 'vpc-flow-logs.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { Service: 'vpc-flow-logs.amazonaws.com' },
+            Action: 'sts:AssumeRole',
+          },
+        ],
       }),
     });
     new IamRolePolicy(this, 'FlowLogsPolicy', {
@@ -165,20 +204,38 @@ export class Network extends Construct {
   }
 }
 
-function validateNetwork(path: string, cidr: string, zones: number, reserved: Readonly<Record<string, string>>, retention: number): Cidr {
+function validateNetwork(
+  path: string,
+  cidr: string,
+  zones: number,
+  reserved: Readonly<Record<string, string>>,
+  retention: number,
+): Cidr {
   const problems: string[] = [];
   const vpc = parseCidr(cidr);
   if (typeof vpc === 'string') problems.push(`cidr: ${vpc}`);
-  else if (vpc.prefix > 20 || vpc.prefix < 16) problems.push(`cidr "${cidr}" must be a /16 to /20 so every zone gets a public and a private subnet (use e.g. "10.0.0.0/16")`);
-  if (!Number.isInteger(zones) || zones < 2 || zones > 4) problems.push(`zones must be a whole number from 2 to 4 (got ${zones}); RDS Multi-AZ and the ALB need at least 2`);
+  else if (vpc.prefix > 20 || vpc.prefix < 16)
+    problems.push(
+      `cidr "${cidr}" must be a /16 to /20 so every zone gets a public and a private subnet (use e.g. "10.0.0.0/16")`,
+    );
+  if (!Number.isInteger(zones) || zones < 2 || zones > 4)
+    problems.push(
+      `zones must be a whole number from 2 to 4 (got ${zones}); RDS Multi-AZ and the ALB need at least 2`,
+    );
   for (const [name, text] of Object.entries(reserved)) {
     const other = parseCidr(text);
     if (typeof other === 'string') problems.push(`reservedCidrs.${name}: ${other}`);
     else if (typeof vpc !== 'string' && cidrsOverlap(vpc, other)) {
-      problems.push(`cidr "${cidr}" overlaps ${name} "${text}": pick a VPC range outside it (e.g. "10.20.0.0/16")`);
+      problems.push(
+        `cidr "${cidr}" overlaps ${name} "${text}": pick a VPC range outside it (e.g. "10.20.0.0/16")`,
+      );
     }
   }
-  if (![1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653].includes(retention)) {
+  if (
+    ![
+      1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+    ].includes(retention)
+  ) {
     problems.push(`flowLogRetentionDays ${retention} is not a CloudWatch retention value (use e.g. 365)`);
   }
   throwIfProblems(`Network ${path}`, problems);

@@ -54,17 +54,26 @@ export class PostgresDatabase extends Construct {
     const problems: string[] = [];
     const publicOnes = props.subnets.filter((s) => s.public);
     if (publicOnes.length) {
-      problems.push(`subnets ${publicOnes.map((s) => s.cidr).join(', ')} are public: place the database in private subnets (network.privateSubnets)`);
+      problems.push(
+        `subnets ${publicOnes.map((s) => s.cidr).join(', ')} are public: place the database in private subnets (network.privateSubnets)`,
+      );
     }
-    if (props.subnets.length < 2) problems.push(`subnets: ${props.subnets.length} given; RDS needs subnets in at least 2 zones`);
+    if (props.subnets.length < 2)
+      problems.push(`subnets: ${props.subnets.length} given; RDS needs subnets in at least 2 zones`);
     for (const c of props.allowFromCidrs ?? []) {
       const p = parseCidr(c);
       if (typeof p === 'string') problems.push(`allowFromCidrs: ${p}`);
-      else if (p.prefix === 0) problems.push(`allowFromCidrs "${c}" admits the whole internet to PostgreSQL; name the tailnet or a security group`);
+      else if (p.prefix === 0)
+        problems.push(
+          `allowFromCidrs "${c}" admits the whole internet to PostgreSQL; name the tailnet or a security group`,
+        );
     }
-    if (!/^[a-z][a-z0-9_]{0,62}$/.test(props.databaseName)) problems.push(`databaseName "${props.databaseName}" must be lower-case letters, digits and _`);
-    if (!Number.isInteger(backups) || backups < 7 || backups > 35) problems.push(`backupRetentionDays ${backups} must be 7 to 35`);
-    if (!/^\d+(\.\d+)?$/.test(engineVersion)) problems.push(`engineVersion "${engineVersion}" is not a PostgreSQL version like "16" or "16.4"`);
+    if (!/^[a-z][a-z0-9_]{0,62}$/.test(props.databaseName))
+      problems.push(`databaseName "${props.databaseName}" must be lower-case letters, digits and _`);
+    if (!Number.isInteger(backups) || backups < 7 || backups > 35)
+      problems.push(`backupRetentionDays ${backups} must be 7 to 35`);
+    if (!/^\d+(\.\d+)?$/.test(engineVersion))
+      problems.push(`engineVersion "${engineVersion}" is not a PostgreSQL version like "16" or "16.4"`);
     throwIfProblems(`PostgresDatabase ${this.node.path}`, problems);
 
     this.securityGroup = new SecurityGroup(this, 'SecurityGroup', {
@@ -72,10 +81,20 @@ export class PostgresDatabase extends Construct {
       description: `PostgreSQL ${this.node.path}: port ${this.port} from named peers only`,
     });
     (props.allowFromSecurityGroups ?? []).forEach((sg, i) =>
-      this.securityGroup.allowIngress({ securityGroup: sg }, tcp(this.port), `PostgreSQL from ${sg.node.path}`, `FromGroup${i}`),
+      this.securityGroup.allowIngress(
+        { securityGroup: sg },
+        tcp(this.port),
+        `PostgreSQL from ${sg.node.path}`,
+        `FromGroup${i}`,
+      ),
     );
     (props.allowFromCidrs ?? []).forEach((cidr, i) =>
-      this.securityGroup.allowIngress({ cidr }, tcp(this.port), `PostgreSQL from ${cidr} (tailnet)`, `FromCidr${i}`),
+      this.securityGroup.allowIngress(
+        { cidr },
+        tcp(this.port),
+        `PostgreSQL from ${cidr} (tailnet)`,
+        `FromCidr${i}`,
+      ),
     );
 
     const subnetGroup = new DbSubnetGroup(this, 'Subnets', {

@@ -67,23 +67,35 @@ export class ProxyHost extends Construct {
         `instanceType "${this.instanceType}" is ${typeArch} but the AMI is ${this.architecture}: pick a ${this.architecture} type (e.g. ${this.architecture === 'arm64' ? 't4g.small' : 't3.small'}) or set architecture: '${typeArch}'`,
       );
     }
-    if (!props.subnet.public) problems.push(`subnet ${props.subnet.cidr} is private: the proxy receives the CDN's connections and needs a public subnet`);
-    if (!props.ingressCidrs.length) problems.push('ingressCidrs is empty: list the CDN ranges allowed on 80/443');
+    if (!props.subnet.public)
+      problems.push(
+        `subnet ${props.subnet.cidr} is private: the proxy receives the CDN's connections and needs a public subnet`,
+      );
+    if (!props.ingressCidrs.length)
+      problems.push('ingressCidrs is empty: list the CDN ranges allowed on 80/443');
     for (const c of props.ingressCidrs) {
       const p = parseCidr(c);
       if (typeof p === 'string') problems.push(`ingressCidrs: ${p}`);
-      else if (p.prefix === 0) problems.push(`ingressCidrs "${c}" admits the whole internet; list the CDN's published ranges instead`);
+      else if (p.prefix === 0)
+        problems.push(
+          `ingressCidrs "${c}" admits the whole internet; list the CDN's published ranges instead`,
+        );
     }
     for (const c of props.tailnetRoutes ?? []) {
       const p = parseCidr(c);
       if (typeof p === 'string') problems.push(`tailnetRoutes: ${p}`);
     }
-    if (parseIpv4(props.upstreamAddress) === undefined) problems.push(`upstreamAddress "${props.upstreamAddress}" is not an IPv4 address`);
-    if (!Number.isInteger(upstreamPort) || upstreamPort < 1 || upstreamPort > 65535) problems.push(`upstreamPort ${upstreamPort} is not a TCP port`);
+    if (parseIpv4(props.upstreamAddress) === undefined)
+      problems.push(`upstreamAddress "${props.upstreamAddress}" is not an IPv4 address`);
+    if (!Number.isInteger(upstreamPort) || upstreamPort < 1 || upstreamPort > 65535)
+      problems.push(`upstreamPort ${upstreamPort} is not a TCP port`);
     if (!/^\/[\w./-]+$/.test(props.tailscaleAuthKeyParameter)) {
-      problems.push(`tailscaleAuthKeyParameter "${props.tailscaleAuthKeyParameter}" must be an SSM parameter name like "/drawguess/dev/tailscale-auth-key", never the key itself`);
+      problems.push(
+        `tailscaleAuthKeyParameter "${props.tailscaleAuthKeyParameter}" must be an SSM parameter name like "/drawguess/dev/tailscale-auth-key", never the key itself`,
+      );
     }
-    if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/.test(props.serverName)) problems.push(`serverName "${props.serverName}" is not a hostname`);
+    if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/.test(props.serverName))
+      problems.push(`serverName "${props.serverName}" is not a hostname`);
     throwIfProblems(`ProxyHost ${this.node.path}`, problems);
 
     this.securityGroup = new SecurityGroup(this, 'SecurityGroup', {
@@ -92,21 +104,46 @@ export class ProxyHost extends Construct {
     });
     props.ingressCidrs.forEach((cidr, i) => {
       this.securityGroup.allowIngress({ cidr }, tcp(443), `HTTPS from CDN range ${cidr}`, `Https${i}`);
-      this.securityGroup.allowIngress({ cidr }, tcp(80), `HTTP (redirect, health) from CDN range ${cidr}`, `Http${i}`);
+      this.securityGroup.allowIngress(
+        { cidr },
+        tcp(80),
+        `HTTP (redirect, health) from CDN range ${cidr}`,
+        `Http${i}`,
+      );
     });
-    [
-      this.securityGroup.allowEgress({ cidr: '0.0.0.0/0' }, tcp(443), 'HTTPS out: packages, SSM, Tailscale control plane', 'HttpsOut'),
-      this.securityGroup.allowEgress({ cidr: '0.0.0.0/0' }, tcp(80), 'HTTP out: Ubuntu package mirrors', 'HttpOut'),
-      this.securityGroup.allowEgress({ cidr: '0.0.0.0/0' }, udp(41641), 'WireGuard to tailnet peers (direct connections)', 'WireGuardOut'),
-      this.securityGroup.allowEgress({ cidr: '0.0.0.0/0' }, udp(3478), 'STUN for Tailscale NAT traversal', 'StunOut'),
-    ];
+    this.securityGroup.allowEgress(
+      { cidr: '0.0.0.0/0' },
+      tcp(443),
+      'HTTPS out: packages, SSM, Tailscale control plane',
+      'HttpsOut',
+    );
+    this.securityGroup.allowEgress(
+      { cidr: '0.0.0.0/0' },
+      tcp(80),
+      'HTTP out: Ubuntu package mirrors',
+      'HttpOut',
+    );
+    this.securityGroup.allowEgress(
+      { cidr: '0.0.0.0/0' },
+      udp(41641),
+      'WireGuard to tailnet peers (direct connections)',
+      'WireGuardOut',
+    );
+    this.securityGroup.allowEgress(
+      { cidr: '0.0.0.0/0' },
+      udp(3478),
+      'STUN for Tailscale NAT traversal',
+      'StunOut',
+    );
 
     this.role = new IamRole(this, 'Role', {
       namePrefix: 'edge-proxy-',
       description: 'Edge proxy host: Session Manager and its Tailscale auth key parameter',
       assumeRolePolicy: JSON.stringify({
         Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+        Statement: [
+          { Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' },
+        ],
       }),
     });
     new IamRolePolicyAttachment(this, 'SessionManager', {
@@ -126,7 +163,10 @@ export class ProxyHost extends Construct {
         ],
       }),
     });
-    const profile = new IamInstanceProfile(this, 'Profile', { namePrefix: 'edge-proxy-', role: this.role.name });
+    const profile = new IamInstanceProfile(this, 'Profile', {
+      namePrefix: 'edge-proxy-',
+      role: this.role.name,
+    });
 
     const ami = new DataAwsAmi(this, 'Ami', {
       mostRecent: true,
@@ -164,11 +204,20 @@ export class ProxyHost extends Construct {
       monitoring: true,
       ebsOptimized: true,
       metadataOptions: { httpTokens: 'required', httpEndpoint: 'enabled', httpPutResponseHopLimit: 1 },
-      rootBlockDevice: { encrypted: true, volumeType: 'gp3', volumeSize: props.rootVolumeGiB ?? 16, deleteOnTermination: true },
+      rootBlockDevice: {
+        encrypted: true,
+        volumeType: 'gp3',
+        volumeSize: props.rootVolumeGiB ?? 16,
+        deleteOnTermination: true,
+      },
       tags: { Name: this.node.path },
       lifecycle: { ignoreChanges: ['ami'] },
     });
-    this.address = new Eip(this, 'Address', { domain: 'vpc', instance: this.instance.id, tags: { Name: this.node.path } });
+    this.address = new Eip(this, 'Address', {
+      domain: 'vpc',
+      instance: this.instance.id,
+      tags: { Name: this.node.path },
+    });
   }
 }
 
@@ -215,8 +264,20 @@ systemctl enable --now tailscaled
     runcmd: [
       ['rm', '-f', '/etc/nginx/sites-enabled/default'],
       [
-        'openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '825', '-subj', '/CN=edge-proxy',
-        '-keyout', '/etc/ssl/private/edge-proxy.key', '-out', '/etc/ssl/certs/edge-proxy.pem',
+        'openssl',
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '825',
+        '-subj',
+        '/CN=edge-proxy',
+        '-keyout',
+        '/etc/ssl/private/edge-proxy.key',
+        '-out',
+        '/etc/ssl/certs/edge-proxy.pem',
       ],
       ['snap', 'install', 'aws-cli', '--classic'],
       ['/usr/local/sbin/edge-install-tailscale'],

@@ -1,6 +1,9 @@
 import { S3Bucket } from '@cdktn/provider-aws/lib/s3-bucket';
 import { S3BucketCorsConfiguration } from '@cdktn/provider-aws/lib/s3-bucket-cors-configuration';
-import { S3BucketLifecycleConfiguration, type S3BucketLifecycleConfigurationRule } from '@cdktn/provider-aws/lib/s3-bucket-lifecycle-configuration';
+import {
+  S3BucketLifecycleConfiguration,
+  type S3BucketLifecycleConfigurationRule,
+} from '@cdktn/provider-aws/lib/s3-bucket-lifecycle-configuration';
 import { S3BucketOwnershipControls } from '@cdktn/provider-aws/lib/s3-bucket-ownership-controls';
 import { S3BucketPolicy } from '@cdktn/provider-aws/lib/s3-bucket-policy';
 import { S3BucketPublicAccessBlock } from '@cdktn/provider-aws/lib/s3-bucket-public-access-block';
@@ -70,17 +73,24 @@ export class SecureBucket extends Construct {
     super(scope, id);
     const problems: string[] = [];
     if (props.bucketName !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(props.bucketName)) {
-      problems.push(`bucketName "${props.bucketName}" is not a valid S3 bucket name (3-63 lower-case letters, digits, dots, hyphens)`);
+      problems.push(
+        `bucketName "${props.bucketName}" is not a valid S3 bucket name (3-63 lower-case letters, digits, dots, hyphens)`,
+      );
     }
     for (const c of props.cors ?? []) {
       for (const o of c.allowedOrigins) {
-        if (o === '*' || !/^https:\/\/[a-z0-9.-]+(:\d+)?$/.test(o)) problems.push(`cors origin "${o}" must be one https origin like "https://app.example.com" (no wildcard)`);
+        if (o === '*' || !/^https:\/\/[a-z0-9.-]+(:\d+)?$/.test(o))
+          problems.push(
+            `cors origin "${o}" must be one https origin like "https://app.example.com" (no wildcard)`,
+          );
       }
     }
     throwIfProblems(`SecureBucket ${this.node.path}`, problems);
     const retain = props.retain ?? true;
     this.bucket = new S3Bucket(this, 'Resource', {
-      ...(props.bucketName ? { bucket: props.bucketName } : { bucketPrefix: `${(props.namePrefix ?? this.node.path.replace(/\//g, '-')).toLowerCase()}-` }),
+      ...(props.bucketName
+        ? { bucket: props.bucketName }
+        : { bucketPrefix: `${(props.namePrefix ?? this.node.path.replace(/\//g, '-')).toLowerCase()}-` }),
       forceDestroy: !retain,
       tags: { Name: this.node.path },
       lifecycle: { preventDestroy: retain },
@@ -95,12 +105,18 @@ export class SecureBucket extends Construct {
       blockPublicPolicy: !conditional,
       restrictPublicBuckets: !conditional,
     });
-    new S3BucketOwnershipControls(this, 'Ownership', { bucket: this.bucket.id, rule: { objectOwnership: 'BucketOwnerEnforced' } });
+    new S3BucketOwnershipControls(this, 'Ownership', {
+      bucket: this.bucket.id,
+      rule: { objectOwnership: 'BucketOwnerEnforced' },
+    });
     new S3BucketServerSideEncryptionConfigurationA(this, 'Encryption', {
       bucket: this.bucket.id,
       rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' }, bucketKeyEnabled: true }],
     });
-    new S3BucketVersioningA(this, 'Versioning', { bucket: this.bucket.id, versioningConfiguration: { status: 'Enabled' } });
+    new S3BucketVersioningA(this, 'Versioning', {
+      bucket: this.bucket.id,
+      versioningConfiguration: { status: 'Enabled' },
+    });
     new S3BucketLifecycleConfiguration(this, 'Lifecycle', {
       bucket: this.bucket.id,
       rule: [
@@ -145,7 +161,9 @@ export class SecureBucket extends Construct {
     // Rendered lazily so statements added after construction (addStatement) land in the one policy.
     this.policy = new S3BucketPolicy(this, 'Policy', {
       bucket: this.bucket.id,
-      policy: Lazy.stringValue({ produce: () => JSON.stringify({ Version: '2012-10-17', Statement: this.statements }) }),
+      policy: Lazy.stringValue({
+        produce: () => JSON.stringify({ Version: '2012-10-17', Statement: this.statements }),
+      }),
       dependsOn: [this.publicAccessBlock],
     });
   }

@@ -36,7 +36,9 @@ export class SecurityGroup extends Construct {
   constructor(scope: Construct, id: string, props: SecurityGroupProps) {
     super(scope, id);
     if (props.description.trim().length < 10) {
-      throw new Error(`SecurityGroup ${this.node.path}: description "${props.description}" is too short; say what the group guards`);
+      throw new Error(
+        `SecurityGroup ${this.node.path}: description "${props.description}" is too short; say what the group guards`,
+      );
     }
     this.resource = new SecurityGroupResource(this, 'Resource', {
       namePrefix: `${props.name ?? this.node.path.replace(/\//g, '-')}-`,

@@ -16,7 +16,11 @@ export class StateBucket extends Construct {
 
   constructor(scope: Construct, id: string, props: StateBucketProps) {
     super(scope, id);
-    this.bucket = new SecureBucket(this, 'Bucket', { bucketName: props.bucketName, retain: true, noncurrentVersionDays: 365 });
+    this.bucket = new SecureBucket(this, 'Bucket', {
+      bucketName: props.bucketName,
+      retain: true,
+      noncurrentVersionDays: 365,
+    });
   }
 }
 
@@ -31,7 +35,13 @@ export interface StateBackendOptions {
 /** S3 backend with S3-native locking when a bucket is configured, else a local backend. */
 export function useStateBackend(stack: TerraformStack, o: StateBackendOptions): 's3' | 'local' {
   if (o.bucket) {
-    new S3Backend(stack, { bucket: o.bucket, key: o.key, region: o.region, encrypt: true, useLockfile: true });
+    new S3Backend(stack, {
+      bucket: o.bucket,
+      key: o.key,
+      region: o.region,
+      encrypt: true,
+      useLockfile: true,
+    });
     return 's3';
   }
   // Relative to the stack's working directory (cdktf.out/stacks/<stack>): the file lands next to cdktf.json.

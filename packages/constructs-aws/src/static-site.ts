@@ -43,16 +43,24 @@ export class StaticSite extends Construct {
     this.cdn = props.cdn ?? 'cloudfront';
     const problems: string[] = [];
     if (this.cdn === 'cloudflare') {
-      if (!props.domainName) problems.push('cdn "cloudflare" needs domainName: the bucket is named after the hostname Cloudflare proxies');
+      if (!props.domainName)
+        problems.push(
+          'cdn "cloudflare" needs domainName: the bucket is named after the hostname Cloudflare proxies',
+        );
       const ranges = props.cloudflareRanges ?? CLOUDFLARE_IPV4_RANGES;
       if (!ranges.length) problems.push('cloudflareRanges is empty: the site would be unreadable');
       for (const r of ranges) {
         const p = parseCidr(r);
         if (typeof p === 'string') problems.push(`cloudflareRanges: ${p}`);
-        else if (p.prefix === 0) problems.push(`cloudflareRanges "${r}" would make the bucket world-readable; list Cloudflare's ranges`);
+        else if (p.prefix === 0)
+          problems.push(
+            `cloudflareRanges "${r}" would make the bucket world-readable; list Cloudflare's ranges`,
+          );
       }
     } else if (props.domainName && !props.certificateArn) {
-      problems.push(`domainName "${props.domainName}" needs certificateArn (an ACM certificate in us-east-1) in cloudfront mode`);
+      problems.push(
+        `domainName "${props.domainName}" needs certificateArn (an ACM certificate in us-east-1) in cloudfront mode`,
+      );
     }
     throwIfProblems(`StaticSite ${this.node.path}`, problems);
 
@@ -70,12 +78,22 @@ export class StaticSite extends Construct {
             Principal: '*',
             Action: 's3:GetObject',
             Resource: `arn:aws:s3:::${domain}/*`,
-            Condition: { IpAddress: { 'aws:SourceIp': [...(props.cloudflareRanges ?? CLOUDFLARE_IPV4_RANGES)] } },
+            Condition: {
+              IpAddress: { 'aws:SourceIp': [...(props.cloudflareRanges ?? CLOUDFLARE_IPV4_RANGES)] },
+            },
           },
         ],
       });
-      acknowledge(this.bucket.publicAccessBlock, 'TF-S3-001', 'Cloudflare mode: a bucket policy limited to Cloudflare ranges must be allowed');
-      acknowledge(this.bucket.policy, 'TF-S3-004', 'S3 website endpoints speak HTTP only; Cloudflare terminates TLS for visitors');
+      acknowledge(
+        this.bucket.publicAccessBlock,
+        'TF-S3-001',
+        'Cloudflare mode: a bucket policy limited to Cloudflare ranges must be allowed',
+      );
+      acknowledge(
+        this.bucket.policy,
+        'TF-S3-004',
+        'S3 website endpoints speak HTTP only; Cloudflare terminates TLS for visitors',
+      );
       new S3BucketWebsiteConfiguration(this, 'Website', {
         bucket: this.bucket.bucket.id,
         indexDocument: { suffix: 'index.html' },
@@ -103,7 +121,9 @@ export class StaticSite extends Construct {
       isIpv6Enabled: true,
       priceClass: props.priceClass ?? 'PriceClass_100',
       ...(props.domainName ? { aliases: [props.domainName] } : {}),
-      origin: [{ originId, domainName: this.bucket.bucket.bucketRegionalDomainName, originAccessControlId: oac.id }],
+      origin: [
+        { originId, domainName: this.bucket.bucket.bucketRegionalDomainName, originAccessControlId: oac.id },
+      ],
       defaultCacheBehavior: {
         targetOriginId: originId,
         viewerProtocolPolicy: 'redirect-to-https',
@@ -115,11 +135,19 @@ export class StaticSite extends Construct {
       customErrorResponse: [{ errorCode: 403, responseCode: 200, responsePagePath: '/index.html' }],
       restrictions: { geoRestriction: { restrictionType: 'none' } },
       viewerCertificate: props.certificateArn
-        ? { acmCertificateArn: props.certificateArn, sslSupportMethod: 'sni-only', minimumProtocolVersion: 'TLSv1.2_2021' }
+        ? {
+            acmCertificateArn: props.certificateArn,
+            sslSupportMethod: 'sni-only',
+            minimumProtocolVersion: 'TLSv1.2_2021',
+          }
         : { cloudfrontDefaultCertificate: true },
     });
     if (!props.certificateArn) {
-      acknowledge(distribution, 'TF-CF-002', 'No custom domain: the *.cloudfront.net default certificate sets its own TLS floor');
+      acknowledge(
+        distribution,
+        'TF-CF-002',
+        'No custom domain: the *.cloudfront.net default certificate sets its own TLS floor',
+      );
     }
     this.distribution = distribution;
     // The bucket policy admits only this distribution (set after the distribution exists).

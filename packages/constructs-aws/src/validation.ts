@@ -4,7 +4,9 @@ export class ConstructValidationError extends Error {
     readonly construct: string,
     readonly problems: readonly string[],
   ) {
-    super(`${construct}: ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(
+      `${construct}: ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
     this.name = 'ConstructValidationError';
   }
 }

@@ -5,7 +5,9 @@ const c = (t: string): Cidr => parseCidr(t) as Cidr;
 describe('cidr', () => {
   it('parses canonical CIDRs and explains bad ones', () => {
     expect(c('10.0.0.0/16')).toMatchObject({ prefix: 16 });
-    expect(parseCidr('10.0.0.1/16')).toBe('"10.0.0.1/16" has host bits set: the network address is 10.0.0.0/16');
+    expect(parseCidr('10.0.0.1/16')).toBe(
+      '"10.0.0.1/16" has host bits set: the network address is 10.0.0.0/16',
+    );
     expect(parseCidr('10.0.0.256/24')).toMatch(/not an IPv4 CIDR/);
     expect(parseCidr('10.0.0.0')).toMatch(/not an IPv4 CIDR/);
   });

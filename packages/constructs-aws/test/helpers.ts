@@ -1,3 +1,5 @@
+// Brings cdktn's jest matcher types (toHaveResourceWithProperties ...) into the test files.
+import type {} from 'cdktn/lib/testing/adapters/jest';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -5,7 +7,10 @@ import { join } from 'node:path';
 import { TerraformStack, Testing } from 'cdktn';
 import type { Construct } from 'constructs';
 
-export type TfJson = { resource: Record<string, Record<string, Record<string, unknown>>>; data?: Record<string, Record<string, Record<string, unknown>>> };
+export type TfJson = {
+  resource: Record<string, Record<string, Record<string, unknown>>>;
+  data?: Record<string, Record<string, Record<string, unknown>>>;
+};
 
 /** Synthesizes a scope in process and parses the JSON. */
 export function synth(fn: (scope: Construct) => void): { text: string; json: TfJson } {
@@ -39,7 +44,8 @@ export function withTempDir<T>(fn: (dir: string) => T): T {
 
 export function run(cmd: string, args: string[]): { code: number; output: string } {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
-  if (r.error) throw new Error(`${cmd} could not run (${r.error.message}); \`pnpm test-services\` installs it`);
+  if (r.error)
+    throw new Error(`${cmd} could not run (${r.error.message}); \`pnpm test-services\` installs it`);
   return { code: r.status ?? 1, output: `${r.stdout}${r.stderr}` };
 }
 

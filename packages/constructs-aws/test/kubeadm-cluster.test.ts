@@ -25,21 +25,40 @@ function build(props: Partial<Omit<KubeadmClusterProps, 'network'>> = {}) {
   return { ...out, cluster: cluster as KubeadmCluster };
 }
 
-type Rule = { from_port?: number; to_port?: number; ip_protocol: string; cidr_ipv4?: string; referenced_security_group_id?: string; security_group_id: string };
+type Rule = {
+  from_port?: number;
+  to_port?: number;
+  ip_protocol: string;
+  cidr_ipv4?: string;
+  referenced_security_group_id?: string;
+  security_group_id: string;
+};
 
 describe('KubeadmCluster', () => {
   it('launches the tiered-4 topology: one control plane instance, an Auto Scaling group per other pool', () => {
     const { text, json, cluster } = build();
-    expect(text).toHaveResourceWithProperties(Instance, { instance_type: 't3.large', private_ip: '10.0.128.10', metadata_options: expect.objectContaining({ http_tokens: 'required' }) });
-    const groups = resourcesOf(json, 'aws_autoscaling_group');
-    expect(groups).toHaveLength(3);
-    expect(groups.map((g) => [g.min_size, g.max_size])).toEqual([[1, 1], [1, 1], [1, 1]]);
-    expect(text).toHaveResourceWithProperties(LaunchTemplate, {
-      instance_type: 't3.medium',
-      block_device_mappings: [expect.objectContaining({ ebs: expect.objectContaining({ encrypted: 'true' }) })],
+    expect(text).toHaveResourceWithProperties(Instance, {
+      instance_type: 't3.large',
+      private_ip: '10.0.128.10',
       metadata_options: expect.objectContaining({ http_tokens: 'required' }),
     });
-    expect(text).toHaveResourceWithProperties(AutoscalingGroup, { vpc_zone_identifier: expect.arrayContaining([expect.stringMatching(/aws_subnet\.Net_Private/)]) });
+    const groups = resourcesOf(json, 'aws_autoscaling_group');
+    expect(groups).toHaveLength(3);
+    expect(groups.map((g) => [g.min_size, g.max_size])).toEqual([
+      [1, 1],
+      [1, 1],
+      [1, 1],
+    ]);
+    expect(text).toHaveResourceWithProperties(LaunchTemplate, {
+      instance_type: 't3.medium',
+      block_device_mappings: [
+        expect.objectContaining({ ebs: expect.objectContaining({ encrypted: 'true' }) }),
+      ],
+      metadata_options: expect.objectContaining({ http_tokens: 'required' }),
+    });
+    expect(text).toHaveResourceWithProperties(AutoscalingGroup, {
+      vpc_zone_identifier: expect.arrayContaining([expect.stringMatching(/aws_subnet\.Net_Private/)]),
+    });
     expect(Object.keys(cluster.userData).sort()).toEqual(['api', 'control-plane', 'storage', 'worker']);
   });
 
@@ -56,8 +75,12 @@ describe('KubeadmCluster', () => {
 
   it('takes the join token from SSM at boot and never puts it in user data', () => {
     const { text, cluster } = build();
-    expect(cluster.userData.api).toContain('aws ssm get-parameter --region ap-northeast-2 --name "/waste-coach-test/kubeadm/$1" --with-decryption');
-    expect(cluster.userData['control-plane']).toContain('--name /waste-coach-test/kubeadm/join-token --type SecureString');
+    expect(cluster.userData.api).toContain(
+      'aws ssm get-parameter --region ap-northeast-2 --name "/waste-coach-test/kubeadm/$1" --with-decryption',
+    );
+    expect(cluster.userData['control-plane']).toContain(
+      '--name /waste-coach-test/kubeadm/join-token --type SecureString',
+    );
     expect(text).not.toMatch(/\b[a-z0-9]{6}\.[a-z0-9]{16}\b/);
   });
 
@@ -74,9 +97,16 @@ describe('KubeadmCluster', () => {
     const { json } = build();
     const ingress = resourcesOf(json, 'aws_vpc_security_group_ingress_rule') as Rule[];
     const on = (port: number) => ingress.filter((r) => r.from_port === port);
-    expect(on(6443).map((r) => r.cidr_ipv4).sort()).toEqual(['10.0.0.0/16', '203.0.113.0/24']);
+    expect(
+      on(6443)
+        .map((r) => r.cidr_ipv4)
+        .sort(),
+    ).toEqual(['10.0.0.0/16', '203.0.113.0/24']);
     expect(on(2379)).toHaveLength(1);
-    expect(on(2379)[0]).toMatchObject({ to_port: 2380, referenced_security_group_id: expect.stringMatching(/ControlPlaneSecurityGroup/) });
+    expect(on(2379)[0]).toMatchObject({
+      to_port: 2380,
+      referenced_security_group_id: expect.stringMatching(/ControlPlaneSecurityGroup/),
+    });
     for (const port of [10250, 4789, 179]) {
       expect(on(port)).toHaveLength(1);
       expect(on(port)[0]!.referenced_security_group_id).toMatch(/NodeSecurityGroup/);
@@ -84,8 +114,14 @@ describe('KubeadmCluster', () => {
     expect(on(4789)[0]!.ip_protocol).toBe('udp');
     const nodePorts = on(30000);
     expect(nodePorts).toHaveLength(1);
-    expect(nodePorts[0]).toMatchObject({ to_port: 32767, referenced_security_group_id: expect.stringMatching(/AlbSecurityGroup/) });
-    const world = ingress.filter((r) => r.cidr_ipv4 === '0.0.0.0/0').map((r) => r.from_port).sort();
+    expect(nodePorts[0]).toMatchObject({
+      to_port: 32767,
+      referenced_security_group_id: expect.stringMatching(/AlbSecurityGroup/),
+    });
+    const world = ingress
+      .filter((r) => r.cidr_ipv4 === '0.0.0.0/0')
+      .map((r) => r.from_port)
+      .sort();
     expect(world).toEqual([443, 80].sort());
   });
 
@@ -94,7 +130,9 @@ describe('KubeadmCluster', () => {
     const policies = resourcesOf(json, 'aws_iam_policy');
     expect(policies).toHaveLength(2);
     for (const p of policies) {
-      const doc = JSON.parse(p.policy as string) as { Statement: { Action: string[]; Resource: string | string[]; Condition?: unknown }[] };
+      const doc = JSON.parse(p.policy as string) as {
+        Statement: { Action: string[]; Resource: string | string[]; Condition?: unknown }[];
+      };
       for (const s of doc.Statement) {
         for (const a of s.Action) expect(a).not.toMatch(/\*$/);
         const onAll = ([] as string[]).concat(s.Resource).includes('*');
@@ -105,8 +143,13 @@ describe('KubeadmCluster', () => {
   });
 
   it('rejects a topology with no control plane', () => {
-    const noCp: ClusterTopology = { name: 'workers-only', pools: topologies['tiered-4'].pools.filter((p) => p.role !== 'control-plane') };
-    expect(() => build({ topology: noCp })).toThrow('topology "workers-only" has no control plane: add a pool with role "control-plane" and count >= 1');
+    const noCp: ClusterTopology = {
+      name: 'workers-only',
+      pools: topologies['tiered-4'].pools.filter((p) => p.role !== 'control-plane'),
+    };
+    expect(() => build({ topology: noCp })).toThrow(
+      'topology "workers-only" has no control plane: add a pool with role "control-plane" and count >= 1',
+    );
   });
 
   it('rejects two control-plane nodes and an unknown instance type together', () => {
@@ -117,7 +160,9 @@ describe('KubeadmCluster', () => {
         { name: 'api', role: 'api', instanceType: 'x9.huge', count: 1, tainted: false },
       ],
     };
-    expect(() => build({ topology: t })).toThrow(/2 problems[\s\S]*unknown instance type "x9.huge"[\s\S]*2 control-plane nodes/);
+    expect(() => build({ topology: t })).toThrow(
+      /2 problems[\s\S]*unknown instance type "x9.huge"[\s\S]*2 control-plane nodes/,
+    );
   });
 
   it('rejects a pod network that overlaps the VPC and a world-open admin range', () => {

@@ -11,8 +11,14 @@ Testing.setupJest();
 describe('Network', () => {
   it('builds a VPC with public and private subnets per zone, flow logs and an empty default group', () => {
     const { text, json } = synth((s) => new Network(s, 'Net', { cidr: '10.10.0.0/16', zones: 3 }));
-    expect(text).toHaveResourceWithProperties(Vpc, { cidr_block: '10.10.0.0/16', enable_dns_hostnames: true });
-    expect(text).toHaveResourceWithProperties(FlowLog, { traffic_type: 'ALL', log_destination_type: 'cloud-watch-logs' });
+    expect(text).toHaveResourceWithProperties(Vpc, {
+      cidr_block: '10.10.0.0/16',
+      enable_dns_hostnames: true,
+    });
+    expect(text).toHaveResourceWithProperties(FlowLog, {
+      traffic_type: 'ALL',
+      log_destination_type: 'cloud-watch-logs',
+    });
     const dsg = resourcesOf(json, 'aws_default_security_group');
     expect(dsg).toHaveLength(1);
     expect(dsg[0]).not.toHaveProperty('ingress');
@@ -20,7 +26,14 @@ describe('Network', () => {
     expect(text).toHaveResource(DefaultSecurityGroup);
     const subnets = resourcesOf(json, 'aws_subnet');
     expect(subnets.map((s) => s.cidr_block).sort()).toEqual(
-      ['10.10.0.0/20', '10.10.16.0/20', '10.10.32.0/20', '10.10.128.0/20', '10.10.144.0/20', '10.10.160.0/20'].sort(),
+      [
+        '10.10.0.0/20',
+        '10.10.16.0/20',
+        '10.10.32.0/20',
+        '10.10.128.0/20',
+        '10.10.144.0/20',
+        '10.10.160.0/20',
+      ].sort(),
     );
     expect(subnets.every((s) => s.map_public_ip_on_launch === false)).toBe(true);
     expect(text).toHaveResourceWithProperties(Subnet, { tags: expect.objectContaining({ tier: 'private' }) });
@@ -35,7 +48,13 @@ describe('Network', () => {
 
   it('rejects a VPC range that overlaps a reserved network, naming both', () => {
     expect(() =>
-      synth((s) => new Network(s, 'Net', { cidr: '192.168.0.0/16', reservedCidrs: { 'Pi cluster LAN': '192.168.50.0/24' } })),
+      synth(
+        (s) =>
+          new Network(s, 'Net', {
+            cidr: '192.168.0.0/16',
+            reservedCidrs: { 'Pi cluster LAN': '192.168.50.0/24' },
+          }),
+      ),
     ).toThrow('cidr "192.168.0.0/16" overlaps Pi cluster LAN "192.168.50.0/24"');
   });
 

@@ -2,7 +2,13 @@ import { DbInstance } from '@cdktn/provider-aws/lib/db-instance';
 import { DbParameterGroup } from '@cdktn/provider-aws/lib/db-parameter-group';
 import { Testing } from 'cdktn';
 import { catalog } from '@hybrid/catalog';
-import { PostgresDatabase, SecurityGroup, TAILNET_CIDR, type NetworkSubnet, type PostgresDatabaseProps } from '../src';
+import {
+  PostgresDatabase,
+  SecurityGroup,
+  TAILNET_CIDR,
+  type NetworkSubnet,
+  type PostgresDatabaseProps,
+} from '../src';
 import { resourcesOf, synth } from './helpers';
 
 Testing.setupJest();
@@ -15,7 +21,14 @@ const priv: NetworkSubnet[] = [
 function build(props: Partial<PostgresDatabaseProps> = {}) {
   return synth((s) => {
     const proxy = new SecurityGroup(s, 'ProxyGroup', { vpcId: 'vpc-1', description: 'the proxy host group' });
-    new PostgresDatabase(s, 'Db', { vpcId: 'vpc-1', subnets: priv, databaseName: 'drawguess', allowFromSecurityGroups: [proxy], allowFromCidrs: [TAILNET_CIDR], ...props });
+    new PostgresDatabase(s, 'Db', {
+      vpcId: 'vpc-1',
+      subnets: priv,
+      databaseName: 'drawguess',
+      allowFromSecurityGroups: [proxy],
+      allowFromCidrs: [TAILNET_CIDR],
+      ...props,
+    });
   });
 }
 
@@ -35,7 +48,10 @@ describe('PostgresDatabase', () => {
       port: catalog.get('postgres').port,
     });
     expect(resourcesOf(json, 'aws_db_instance')[0]).not.toHaveProperty('password');
-    expect(text).toHaveResourceWithProperties(DbParameterGroup, { family: 'postgres16', parameter: expect.arrayContaining([{ name: 'rds.force_ssl', value: '1' }]) });
+    expect(text).toHaveResourceWithProperties(DbParameterGroup, {
+      family: 'postgres16',
+      parameter: expect.arrayContaining([{ name: 'rds.force_ssl', value: '1' }]),
+    });
   });
 
   it('admits 5432 only from the proxy group and the tailnet', () => {
@@ -44,7 +60,9 @@ describe('PostgresDatabase', () => {
     expect(ingress).toHaveLength(2);
     expect(ingress.every((r) => r.from_port === 5432 && r.to_port === 5432)).toBe(true);
     expect(ingress.map((r) => r.cidr_ipv4 ?? 'group').sort()).toEqual([TAILNET_CIDR, 'group'].sort());
-    expect(ingress.find((r) => !r.cidr_ipv4)?.referenced_security_group_id).toMatch(/aws_security_group\.ProxyGroup/);
+    expect(ingress.find((r) => !r.cidr_ipv4)?.referenced_security_group_id).toMatch(
+      /aws_security_group\.ProxyGroup/,
+    );
   });
 
   it('rejects a database placed in public subnets', () => {
@@ -54,7 +72,9 @@ describe('PostgresDatabase', () => {
   });
 
   it('rejects a world-open CIDR, one subnet and short backups together', () => {
-    expect(() => build({ subnets: priv.slice(0, 1), allowFromCidrs: ['0.0.0.0/0'], backupRetentionDays: 1 })).toThrow(
+    expect(() =>
+      build({ subnets: priv.slice(0, 1), allowFromCidrs: ['0.0.0.0/0'], backupRetentionDays: 1 }),
+    ).toThrow(
       /3 problems[\s\S]*at least 2 zones[\s\S]*admits the whole internet[\s\S]*backupRetentionDays 1 must be 7 to 35/,
     );
   });

@@ -34,10 +34,33 @@ function nginxTest(serverConfig: string): { code: number; output: string } {
   return withTempDir((dir) => {
     const cert = join(dir, 'cert.pem');
     const key = join(dir, 'key.pem');
-    const gen = run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=test', '-keyout', key, '-out', cert]);
+    const gen = run('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=test',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ]);
     if (gen.code !== 0) throw new Error(`openssl failed: ${gen.output}`);
-    writeFileSync(join(dir, 'edge-proxy.conf'), serverConfig.replaceAll('/etc/ssl/certs/edge-proxy.pem', cert).replaceAll('/etc/ssl/private/edge-proxy.key', key));
-    const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `${t}_temp_path ${join(dir, t)};`).join('\n  ');
+    writeFileSync(
+      join(dir, 'edge-proxy.conf'),
+      serverConfig
+        .replaceAll('/etc/ssl/certs/edge-proxy.pem', cert)
+        .replaceAll('/etc/ssl/private/edge-proxy.key', key),
+    );
+    const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
+      .map((t) => `${t}_temp_path ${join(dir, t)};`)
+      .join('\n  ');
     writeFileSync(
       join(dir, 'nginx.conf'),
       `pid ${join(dir, 'nginx.pid')};\nerror_log ${join(dir, 'error.log')};\nevents {}\nhttp {\n  access_log off;\n  ${temp}\n  include ${join(dir, 'edge-proxy.conf')};\n}\n`,
@@ -55,7 +78,10 @@ describe('ProxyHost', () => {
       root_block_device: expect.objectContaining({ encrypted: true }),
       monitoring: true,
     });
-    expect(text).toHaveDataSourceWithProperties(DataAwsAmi, { owners: ['099720109477'], filter: expect.arrayContaining([{ name: 'architecture', values: ['arm64'] }]) });
+    expect(text).toHaveDataSourceWithProperties(DataAwsAmi, {
+      owners: ['099720109477'],
+      filter: expect.arrayContaining([{ name: 'architecture', values: ['arm64'] }]),
+    });
     const instance = resourcesOf(json, 'aws_instance')[0]!;
     expect(instance).not.toHaveProperty('key_name');
     expect(instance).not.toHaveProperty('associate_public_ip_address');
@@ -68,12 +94,16 @@ describe('ProxyHost', () => {
     expect(ingress).toHaveLength(4);
     expect(new Set(ingress.map((r) => r.from_port))).toEqual(new Set([80, 443]));
     expect(new Set(ingress.map((r) => r.cidr_ipv4))).toEqual(new Set(CLOUDFLARE_IPV4_RANGES.slice(0, 2)));
-    expect(ingress.every((r) => typeof r.description === 'string' && (r.description as string).length > 0)).toBe(true);
+    expect(
+      ingress.every((r) => typeof r.description === 'string' && (r.description as string).length > 0),
+    ).toBe(true);
   });
 
   it('reads the Tailscale key from SSM at boot; nothing secret in user data or JSON', () => {
     const { text, proxy } = build();
-    expect(proxy.userData).toContain('aws ssm get-parameter --region ap-northeast-2 --name /drawguess/dev/tailscale-auth-key --with-decryption');
+    expect(proxy.userData).toContain(
+      'aws ssm get-parameter --region ap-northeast-2 --name /drawguess/dev/tailscale-auth-key --with-decryption',
+    );
     expect(proxy.userData).toContain('--auth-key="file:$key_file"');
     expect(text).not.toMatch(/tskey-/);
     const role = JSON.parse(text) as { resource: Record<string, Record<string, { policy?: string }>> };
@@ -93,7 +123,9 @@ describe('ProxyHost', () => {
     const ok = nginxTest(proxy.nginxConfig);
     expect(ok.output).toMatch(/syntax is ok/);
     expect(ok.code).toBe(0);
-    const broken = nginxTest(proxy.nginxConfig.replace('proxy_http_version 1.1;', 'proxy_http_version 1.1 1.0;'));
+    const broken = nginxTest(
+      proxy.nginxConfig.replace('proxy_http_version 1.1;', 'proxy_http_version 1.1 1.0;'),
+    );
     expect(broken.code).not.toBe(0);
   });
 
@@ -114,7 +146,9 @@ describe('ProxyHost', () => {
 
   it('accepts an x86 host when both sides say x86_64', () => {
     const { text } = build({ instanceType: 't3.small', architecture: 'x86_64' });
-    expect(text).toHaveDataSourceWithProperties(DataAwsAmi, { filter: expect.arrayContaining([{ name: 'architecture', values: ['x86_64'] }]) });
+    expect(text).toHaveDataSourceWithProperties(DataAwsAmi, {
+      filter: expect.arrayContaining([{ name: 'architecture', values: ['x86_64'] }]),
+    });
   });
 
   it('rejects a private subnet, world-open ingress, a key in place of a parameter name, and a bad upstream at once', () => {
@@ -125,6 +159,8 @@ describe('ProxyHost', () => {
         tailscaleAuthKeyParameter: 'tskey-auth-abc123',
         upstreamAddress: 'pi.local',
       }),
-    ).toThrow(/4 problems[\s\S]*is private[\s\S]*admits the whole internet[\s\S]*not an IPv4 address[\s\S]*never the key itself/);
+    ).toThrow(
+      /4 problems[\s\S]*is private[\s\S]*admits the whole internet[\s\S]*not an IPv4 address[\s\S]*never the key itself/,
+    );
   });
 });

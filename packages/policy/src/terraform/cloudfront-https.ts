@@ -10,7 +10,9 @@ export const cloudfrontHttps: Rule<UnitContext> = {
   appliesTo: ['aws_cloudfront_distribution'],
   check(r) {
     const behaviors = [...blocks(r.body.default_cache_behavior), ...blocks(r.body.ordered_cache_behavior)];
-    const bad = behaviors.find((b) => !['redirect-to-https', 'https-only'].includes(String(b.viewer_protocol_policy)));
+    const bad = behaviors.find(
+      (b) => !['redirect-to-https', 'https-only'].includes(String(b.viewer_protocol_policy)),
+    );
     return bad ? nonCompliant(`viewer_protocol_policy ${String(bad.viewer_protocol_policy)}`) : compliant;
   },
 };

@@ -9,7 +9,9 @@ export const cloudfrontOriginAccessControl: Rule<UnitContext> = {
   mirrors: ['cdk-nag AwsSolutions-CFR7', 'checkov CKV2_AWS_46'],
   appliesTo: ['aws_cloudfront_distribution'],
   check(r) {
-    const s3 = blocks(r.body.origin).filter((o) => /\.s3[.-]/.test(str(o.domain_name)) || /aws_s3_bucket\./.test(str(o.domain_name)));
+    const s3 = blocks(r.body.origin).filter(
+      (o) => /\.s3[.-]/.test(str(o.domain_name)) || /aws_s3_bucket\./.test(str(o.domain_name)),
+    );
     if (!s3.length) return notApplicable;
     const bad = s3.find((o) => !o.origin_access_control_id);
     return bad ? nonCompliant(`S3 origin ${str(bad.origin_id)} has no origin_access_control_id`) : compliant;

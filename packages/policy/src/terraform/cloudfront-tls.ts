@@ -10,8 +10,11 @@ export const cloudfrontModernTls: Rule<UnitContext> = {
   appliesTo: ['aws_cloudfront_distribution'],
   check(r) {
     const vc = blocks(r.body.viewer_certificate)[0] ?? {};
-    if (isTrue(vc.cloudfront_default_certificate)) return nonCompliant('the default *.cloudfront.net certificate allows TLS 1.0');
+    if (isTrue(vc.cloudfront_default_certificate))
+      return nonCompliant('the default *.cloudfront.net certificate allows TLS 1.0');
     const v = String(vc.minimum_protocol_version ?? '');
-    return /^TLSv1\.(2_20(19|21)|3)/.test(v) ? compliant : nonCompliant(`minimum_protocol_version ${v || 'unset'}`);
+    return /^TLSv1\.(2_20(19|21)|3)/.test(v)
+      ? compliant
+      : nonCompliant(`minimum_protocol_version ${v || 'unset'}`);
   },
 };

@@ -9,7 +9,8 @@ export const ec2DetailedMonitoring: Rule<UnitContext> = {
   mirrors: ['checkov CKV_AWS_126', 'cdk-nag AwsSolutions-EC28'],
   appliesTo: ['aws_instance', 'aws_launch_template'],
   check(r) {
-    const on = r.type === 'aws_instance' ? isTrue(r.body.monitoring) : isTrue(blocks(r.body.monitoring)[0]?.enabled);
+    const on =
+      r.type === 'aws_instance' ? isTrue(r.body.monitoring) : isTrue(blocks(r.body.monitoring)[0]?.enabled);
     return on ? compliant : nonCompliant('detailed monitoring is off');
   },
 };

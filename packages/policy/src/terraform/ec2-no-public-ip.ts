@@ -4,7 +4,8 @@ import { blocks, isTrue } from './util';
 
 export const ec2NoAutoPublicIp: Rule<UnitContext> = {
   id: 'TF-EC2-007',
-  meaning: 'Instances and launch templates do not ask for an automatic public IP (a public host gets an explicit Elastic IP).',
+  meaning:
+    'Instances and launch templates do not ask for an automatic public IP (a public host gets an explicit Elastic IP).',
   reason: 'Automatic public addresses change on stop/start and expose hosts that were meant to be private.',
   mirrors: ['checkov CKV_AWS_88', 'Trivy AVD-AWS-0009'],
   appliesTo: ['aws_instance', 'aws_launch_template'],

@@ -13,8 +13,10 @@ const PATTERNS: [RegExp, string][] = [
 
 export const ec2NoSecretsInUserData: Rule<UnitContext> = {
   id: 'TF-EC2-003',
-  meaning: 'User data carries no secrets (keys, tokens, passwords); hosts read them from SSM or Secrets Manager at boot.',
-  reason: 'User data is readable by anyone with ec2:DescribeInstanceAttribute and from inside the instance via IMDS, and it lands in Terraform state.',
+  meaning:
+    'User data carries no secrets (keys, tokens, passwords); hosts read them from SSM or Secrets Manager at boot.',
+  reason:
+    'User data is readable by anyone with ec2:DescribeInstanceAttribute and from inside the instance via IMDS, and it lands in Terraform state.',
   mirrors: ['checkov CKV_AWS_46', 'Trivy AVD-AWS-0029', 'Trivy AVD-AWS-0129'],
   appliesTo: ['aws_instance', 'aws_launch_template'],
   check(r) {

@@ -11,9 +11,17 @@ const POLICY_FIELD: Record<string, string> = {
 
 export const iamNoWildcardActions: Rule<UnitContext> = {
   id: 'TF-IAM-001',
-  meaning: 'IAM policies allow no wildcard actions ("*" or "service:*") and no NotAction; Resource "*" only with explicit read actions or a condition.',
+  meaning:
+    'IAM policies allow no wildcard actions ("*" or "service:*") and no NotAction; Resource "*" only with explicit read actions or a condition.',
   reason: 'Wildcards grant whatever the service adds tomorrow and make least privilege unreviewable.',
-  mirrors: ['checkov CKV_AWS_1', 'checkov CKV_AWS_49', 'checkov CKV_AWS_355', 'checkov CKV_AWS_290', 'Trivy AVD-AWS-0057', 'cdk-nag AwsSolutions-IAM5'],
+  mirrors: [
+    'checkov CKV_AWS_1',
+    'checkov CKV_AWS_49',
+    'checkov CKV_AWS_355',
+    'checkov CKV_AWS_290',
+    'Trivy AVD-AWS-0057',
+    'cdk-nag AwsSolutions-IAM5',
+  ],
   appliesTo: Object.keys(POLICY_FIELD),
   check(r) {
     const s = statements(r.body[POLICY_FIELD[r.type] ?? 'policy']);

@@ -11,6 +11,8 @@ export const iamTrustNotPublic: Rule<UnitContext> = {
   check(r) {
     const s = statements(r.body.assume_role_policy);
     if (!s) return nonCompliant('assume_role_policy is not a literal JSON document and cannot be checked');
-    return s.some((x) => x.Effect === 'Allow' && isAnyone(x.Principal)) ? nonCompliant('anyone may assume this role') : compliant;
+    return s.some((x) => x.Effect === 'Allow' && isAnyone(x.Principal))
+      ? nonCompliant('anyone may assume this role')
+      : compliant;
   },
 };

@@ -5,7 +5,8 @@ const CREDENTIAL_KEYS = ['access_key', 'secret_key', 'token'];
 
 export const providerNoCredentials: Rule<UnitContext> = {
   id: 'TF-PROV-001',
-  meaning: 'The AWS provider block carries no credentials (access_key, secret_key, token); they come from the profile or the environment.',
+  meaning:
+    'The AWS provider block carries no credentials (access_key, secret_key, token); they come from the profile or the environment.',
   reason: 'Credentials in the configuration end up in Git, in the synthesized JSON and in CI logs.',
   mirrors: ['checkov CKV_AWS_41', 'Trivy AVD-AWS-0179 (hard-coded credentials)'],
   appliesTo: ['provider.aws'],

@@ -1,6 +1,5 @@
 import { compliant, nonCompliant, type Rule } from '../core';
 import type { UnitContext } from '../sources';
-import { isTrue } from './util';
 
 export const rdsBackupRetention: Rule<UnitContext> = {
   id: 'TF-RDS-005',
@@ -9,6 +8,10 @@ export const rdsBackupRetention: Rule<UnitContext> = {
   mirrors: ['checkov CKV_AWS_133', 'Trivy AVD-AWS-0077', 'cdk-nag AwsSolutions-RDS13'],
   appliesTo: ['aws_db_instance'],
   check(r) {
-    return Number(r.body.backup_retention_period ?? 0) >= 7 ? compliant : nonCompliant(`backup_retention_period is ${String(r.body.backup_retention_period ?? 'unset')}, below 7`);
+    return Number(r.body.backup_retention_period ?? 0) >= 7
+      ? compliant
+      : nonCompliant(
+          `backup_retention_period is ${String(r.body.backup_retention_period ?? 'unset')}, below 7`,
+        );
   },
 };

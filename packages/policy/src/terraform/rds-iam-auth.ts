@@ -9,6 +9,8 @@ export const rdsIamAuthentication: Rule<UnitContext> = {
   mirrors: ['checkov CKV_AWS_161', 'Trivy AVD-AWS-0176', 'cdk-nag AwsSolutions-RDS6'],
   appliesTo: ['aws_db_instance'],
   check(r) {
-    return isTrue(r.body.iam_database_authentication_enabled) ? compliant : nonCompliant('iam_database_authentication_enabled is not true');
+    return isTrue(r.body.iam_database_authentication_enabled)
+      ? compliant
+      : nonCompliant('iam_database_authentication_enabled is not true');
   },
 };

@@ -1,6 +1,5 @@
 import { compliant, nonCompliant, type Rule } from '../core';
 import type { UnitContext } from '../sources';
-import { isTrue } from './util';
 
 export const rdsLogExports: Rule<UnitContext> = {
   id: 'TF-RDS-010',
@@ -9,6 +8,9 @@ export const rdsLogExports: Rule<UnitContext> = {
   mirrors: ['checkov CKV_AWS_129', 'cdk-nag NIST.800.53.R5-RDSLoggingEnabled'],
   appliesTo: ['aws_db_instance'],
   check(r) {
-    return Array.isArray(r.body.enabled_cloudwatch_logs_exports) && (r.body.enabled_cloudwatch_logs_exports as unknown[]).length ? compliant : nonCompliant('enabled_cloudwatch_logs_exports is empty');
+    return Array.isArray(r.body.enabled_cloudwatch_logs_exports) &&
+      (r.body.enabled_cloudwatch_logs_exports as unknown[]).length
+      ? compliant
+      : nonCompliant('enabled_cloudwatch_logs_exports is empty');
   },
 };

@@ -9,6 +9,8 @@ export const rdsAutoMinorUpgrade: Rule<UnitContext> = {
   mirrors: ['checkov CKV_AWS_226', 'cdk-nag NIST.800.53.R5-RDSAutomaticMinorVersionUpgradeEnabled'],
   appliesTo: ['aws_db_instance'],
   check(r) {
-    return r.body.auto_minor_version_upgrade === undefined || isTrue(r.body.auto_minor_version_upgrade) ? compliant : nonCompliant('auto_minor_version_upgrade is false');
+    return r.body.auto_minor_version_upgrade === undefined || isTrue(r.body.auto_minor_version_upgrade)
+      ? compliant
+      : nonCompliant('auto_minor_version_upgrade is false');
   },
 };

@@ -9,6 +9,8 @@ export const rdsPerformanceInsights: Rule<UnitContext> = {
   mirrors: ['checkov CKV_AWS_353', 'Trivy AVD-AWS-0133'],
   appliesTo: ['aws_db_instance'],
   check(r) {
-    return isTrue(r.body.performance_insights_enabled) ? compliant : nonCompliant('performance_insights_enabled is not true');
+    return isTrue(r.body.performance_insights_enabled)
+      ? compliant
+      : nonCompliant('performance_insights_enabled is not true');
   },
 };

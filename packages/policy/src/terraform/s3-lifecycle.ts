@@ -11,7 +11,11 @@ export const s3Lifecycle: Rule<UnitContext> = {
   check(r, ctx) {
     const lc = referencing(ctx, 'aws_s3_bucket_lifecycle_configuration', 'bucket', r);
     if (!lc.length) return nonCompliant('no lifecycle configuration');
-    const aborts = lc.some((x) => blocks(x.body.rule).some((ru) => ru.status === 'Enabled' && blocks(ru.abort_incomplete_multipart_upload).length > 0));
+    const aborts = lc.some((x) =>
+      blocks(x.body.rule).some(
+        (ru) => ru.status === 'Enabled' && blocks(ru.abort_incomplete_multipart_upload).length > 0,
+      ),
+    );
     return aborts ? compliant : nonCompliant('no enabled rule aborts incomplete multipart uploads');
   },
 };

@@ -11,6 +11,8 @@ export const s3Versioning: Rule<UnitContext> = {
   check(r, ctx) {
     const v = referencing(ctx, 'aws_s3_bucket_versioning', 'bucket', r);
     const on = v.some((x) => blocks(x.body.versioning_configuration)[0]?.status === 'Enabled');
-    return on ? compliant : nonCompliant(v.length ? 'versioning is not Enabled' : 'no versioning configuration');
+    return on
+      ? compliant
+      : nonCompliant(v.length ? 'versioning is not Enabled' : 'no versioning configuration');
   },
 };

@@ -10,6 +10,8 @@ export const sgDescription: Rule<UnitContext> = {
   appliesTo: ['aws_security_group'],
   check(r) {
     const d = str(r.body.description).trim();
-    return d && d !== 'Managed by Terraform' ? compliant : nonCompliant('security group has no description of its own');
+    return d && d !== 'Managed by Terraform'
+      ? compliant
+      : nonCompliant('security group has no description of its own');
   },
 };

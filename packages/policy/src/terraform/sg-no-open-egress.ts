@@ -11,7 +11,11 @@ export const sgNoUnrestrictedEgress: Rule<UnitContext> = {
   check(r) {
     const rules = flatRules(r).filter((x) => x.direction === 'egress');
     if (!rules.length) return notApplicable;
-    const bad = rules.find((x) => x.cidrs.some((c) => INTERNET.includes(c)) && (allProtocols(x.protocol) || (x.from === 0 && x.to === 65535)));
+    const bad = rules.find(
+      (x) =>
+        x.cidrs.some((c) => INTERNET.includes(c)) &&
+        (allProtocols(x.protocol) || (x.from === 0 && x.to === 65535)),
+    );
     return bad ? nonCompliant('all-traffic egress to the internet') : compliant;
   },
 };

@@ -12,7 +12,8 @@ export function blocks(v: unknown): Record<string, unknown>[] {
   return v && typeof v === 'object' ? [v as Record<string, unknown>] : [];
 }
 
-export const str = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v));
+export const str = (v: unknown): string =>
+  typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v);
 
 /** The Terraform name of a resource (`aws_s3_bucket.site` -> `site`). */
 export function nameOf(r: PolicyResource): string {
@@ -27,7 +28,12 @@ export function refersTo(value: unknown, r: PolicyResource): boolean {
 }
 
 /** Resources of `type` in the unit whose `field` refers to `target`. */
-export function referencing(ctx: UnitContext, type: string, field: string, target: PolicyResource): PolicyResource[] {
+export function referencing(
+  ctx: UnitContext,
+  type: string,
+  field: string,
+  target: PolicyResource,
+): PolicyResource[] {
   return ctx.resources.filter((o) => o.type === type && refersTo(o.body[field], target));
 }
 
@@ -52,7 +58,8 @@ export function statements(doc: unknown): Statement[] | undefined {
   }
 }
 
-export const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+export const list = (v: string | string[] | undefined): string[] =>
+  v === undefined ? [] : Array.isArray(v) ? v : [v];
 
 /** Principal `*` or `{AWS: "*"}`. */
 export function isAnyone(p: unknown): boolean {
@@ -79,7 +86,8 @@ export interface FlatRule {
   readonly description: string;
 }
 
-const num = (v: unknown): number | undefined => (v === undefined || v === null || v === '' ? undefined : Number(v));
+const num = (v: unknown): number | undefined =>
+  v === undefined || v === null || v === '' ? undefined : Number(v);
 
 export function flatRules(r: PolicyResource): FlatRule[] {
   const b = r.body;
@@ -103,7 +111,10 @@ export function flatRules(r: PolicyResource): FlatRule[] {
           protocol: str(b.protocol),
           from: num(b.from_port),
           to: num(b.to_port),
-          cidrs: [...((b.cidr_blocks as string[] | undefined) ?? []), ...((b.ipv6_cidr_blocks as string[] | undefined) ?? [])],
+          cidrs: [
+            ...((b.cidr_blocks as string[] | undefined) ?? []),
+            ...((b.ipv6_cidr_blocks as string[] | undefined) ?? []),
+          ],
           description: str(b.description),
         },
       ];
@@ -115,7 +126,10 @@ export function flatRules(r: PolicyResource): FlatRule[] {
           protocol: str(x.protocol),
           from: num(x.from_port),
           to: num(x.to_port),
-          cidrs: [...((x.cidr_blocks as string[] | undefined) ?? []), ...((x.ipv6_cidr_blocks as string[] | undefined) ?? [])],
+          cidrs: [
+            ...((x.cidr_blocks as string[] | undefined) ?? []),
+            ...((x.ipv6_cidr_blocks as string[] | undefined) ?? []),
+          ],
           description: str(x.description),
         })),
       );
@@ -124,7 +138,12 @@ export function flatRules(r: PolicyResource): FlatRule[] {
   }
 }
 
-export const SG_RULE_TYPES = ['aws_vpc_security_group_ingress_rule', 'aws_vpc_security_group_egress_rule', 'aws_security_group_rule', 'aws_security_group'];
+export const SG_RULE_TYPES = [
+  'aws_vpc_security_group_ingress_rule',
+  'aws_vpc_security_group_egress_rule',
+  'aws_security_group_rule',
+  'aws_security_group',
+];
 
 export const allProtocols = (p: string): boolean => p === '-1' || p === 'all';
 

@@ -9,6 +9,8 @@ export const vpcFlowLogs: Rule<UnitContext> = {
   mirrors: ['checkov CKV2_AWS_11', 'Trivy AVD-AWS-0178', 'cdk-nag AwsSolutions-VPC7'],
   appliesTo: ['aws_vpc'],
   check(r, ctx) {
-    return referencing(ctx, 'aws_flow_log', 'vpc_id', r).length ? compliant : nonCompliant('no aws_flow_log refers to this VPC');
+    return referencing(ctx, 'aws_flow_log', 'vpc_id', r).length
+      ? compliant
+      : nonCompliant('no aws_flow_log refers to this VPC');
   },
 };

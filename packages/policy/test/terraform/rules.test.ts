@@ -1,4 +1,11 @@
-import { runRules, terraformResources, terraformRules, validatePack, type Rule, type UnitContext } from '../../src';
+import {
+  runRules,
+  terraformResources,
+  terraformRules,
+  validatePack,
+  type Rule,
+  type UnitContext,
+} from '../../src';
 import { fixtures } from './fixtures';
 
 function judge(rule: Rule<UnitContext>, tf: Record<string, unknown>, target: string) {
@@ -34,9 +41,20 @@ describe('Terraform rule pack', () => {
   });
 
   it('honours an acknowledgement written on the resource', () => {
-    const tf = fixtures['TF-SG-005']!.fail as { resource: Record<string, Record<string, Record<string, unknown>>> };
+    const tf = fixtures['TF-SG-005']!.fail as {
+      resource: Record<string, Record<string, Record<string, unknown>>>;
+    };
     const body = tf.resource.aws_vpc_security_group_ingress_rule!.r!;
-    const acked = { resource: { aws_vpc_security_group_ingress_rule: { r: { ...body, '//': { policy: { acknowledgements: { 'TF-SG-005': 'public load balancer front door' } } } } } } };
+    const acked = {
+      resource: {
+        aws_vpc_security_group_ingress_rule: {
+          r: {
+            ...body,
+            '//': { policy: { acknowledgements: { 'TF-SG-005': 'public load balancer front door' } } },
+          },
+        },
+      },
+    };
     const resources = terraformResources('fixture', acked);
     const findings = runRules(terraformRules, resources, { unit: 'fixture', resources });
     expect(findings.filter((f) => !f.acknowledged)).toEqual([]);
