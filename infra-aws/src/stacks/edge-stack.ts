@@ -30,6 +30,8 @@ export class EdgeStack extends EnvironmentStack {
       ingressCidrs: e.cdnRanges,
       tailscaleAuthKeyParameter: e.tailscaleAuthKeyParameter,
       tailnetRoutes: [e.piLanCidr],
+      // The Pi cluster's game server reaches RDS through the proxy (subnet router, SNAT).
+      advertiseRoutes: this.network.privateSubnets.map((sn) => sn.cidr),
       instanceType: e.proxyInstanceType,
       region: env.region,
       accountId: env.accountId,

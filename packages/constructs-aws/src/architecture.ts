@@ -10,7 +10,7 @@ export function instanceArchitecture(instanceType: string): Architecture {
   const known = instanceShapes[instanceType];
   if (known) return known.arch;
   const family = instanceType.split('.')[0] ?? '';
-  return /^[a-z]+\d+[a-z]*g[a-z]*$/.test(family) && !/^(g\d|p\d)/.test(family) ? 'arm64' : 'x86_64';
+  return /^[a-z]+\d+[a-z]*g[a-z]*$/.test(family) ? 'arm64' : 'x86_64';
 }
 
 /** Ubuntu 24.04 LTS server images, published by Canonical's AWS account. */

@@ -23,7 +23,13 @@ export const SECRET_PATTERNS: readonly RegExp[] = [
   /(password|passwd|secret|token)[ \t]*[:=][ \t]*["']?[^\s"'$]{6,}/i,
 ];
 
-/** Renders `#cloud-config` YAML; refuses a document that carries anything shaped like a secret. */
+/** EC2's limit on user data (before base64). */
+export const MAX_USER_DATA_BYTES = 16384;
+
+/**
+ * Renders `#cloud-config` YAML; refuses a document that carries anything shaped like a secret or
+ * that EC2 would reject for its size.
+ */
 export function renderCloudConfig(doc: CloudConfig): string {
   const text = `#cloud-config\n${stringify(doc, { lineWidth: 0 })}`;
   const hit = SECRET_PATTERNS.find((p) => p.test(text));
@@ -31,5 +37,9 @@ export function renderCloudConfig(doc: CloudConfig): string {
     throw new Error(
       `cloud-init: user data contains something shaped like a secret (${hit.source}); read it from SSM at boot instead`,
     );
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_USER_DATA_BYTES) {
+    throw new Error(`cloud-init: user data is ${bytes} bytes; EC2 accepts at most ${MAX_USER_DATA_BYTES}`);
+  }
   return text;
 }

@@ -30,6 +30,12 @@ export interface ProxyHostProps {
   readonly tailscaleAuthKeyParameter: string;
   /** Subnet routes to accept from the tailnet (the Pi's LAN with the MetalLB pool). @default [] */
   readonly tailnetRoutes?: readonly string[];
+  /**
+   * VPC ranges the proxy advertises into the tailnet as a subnet router (e.g. the database
+   * subnets, so the Pi cluster reaches RDS). Traffic is SNATed to the proxy's address.
+   * @default []
+   */
+  readonly advertiseRoutes?: readonly string[];
   /** @default 'arm64' */
   readonly architecture?: Architecture;
   /** @default 't4g.small' */
@@ -81,9 +87,15 @@ export class ProxyHost extends Construct {
           `ingressCidrs "${c}" admits the whole internet; list the CDN's published ranges instead`,
         );
     }
-    for (const c of props.tailnetRoutes ?? []) {
-      const p = parseCidr(c);
-      if (typeof p === 'string') problems.push(`tailnetRoutes: ${p}`);
+    for (const [name, list] of [
+      ['tailnetRoutes', props.tailnetRoutes],
+      ['advertiseRoutes', props.advertiseRoutes],
+    ] as const) {
+      for (const c of list ?? []) {
+        const p = parseCidr(c);
+        if (typeof p === 'string') problems.push(`${name}: ${p}`);
+        else if (p.prefix === 0) problems.push(`${name} "${c}" is the whole internet; name the subnets`);
+      }
     }
     if (parseIpv4(props.upstreamAddress) === undefined)
       problems.push(`upstreamAddress "${props.upstreamAddress}" is not an IPv4 address`);
@@ -190,6 +202,7 @@ export class ProxyHost extends Construct {
       nginxConfig: this.nginxConfig,
       parameter: props.tailscaleAuthKeyParameter,
       region: props.region,
+      advertiseRoutes: props.advertiseRoutes ?? [],
       hostname: this.node.path.replace(/\//g, '-').toLowerCase(),
     });
 
@@ -225,6 +238,7 @@ interface ProxyUserData {
   readonly nginxConfig: string;
   readonly parameter: string;
   readonly region: string;
+  readonly advertiseRoutes: readonly string[];
   readonly hostname: string;
 }
 
@@ -237,7 +251,7 @@ key_file="$(mktemp -p /run)"
 chmod 600 "$key_file"
 trap 'rm -f "$key_file"' EXIT
 aws ssm get-parameter --region ${u.region} --name ${u.parameter} --with-decryption --query Parameter.Value --output text > "$key_file"
-tailscale up --auth-key="file:$key_file" --hostname=${u.hostname} --accept-routes
+tailscale up --auth-key="file:$key_file" --hostname=${u.hostname} --accept-routes${u.advertiseRoutes.length ? ` --advertise-routes=${u.advertiseRoutes.join(',')}` : ''}
 `;
   return renderCloudConfig({
     package_update: true,
@@ -246,6 +260,11 @@ tailscale up --auth-key="file:$key_file" --hostname=${u.hostname} --accept-route
     write_files: [
       { path: '/etc/nginx/conf.d/edge-proxy.conf', content: u.nginxConfig, permissions: '0644' },
       { path: '/usr/local/sbin/edge-tailscale-up', content: tailscaleUp, permissions: '0755' },
+      {
+        path: '/etc/sysctl.d/99-tailscale-subnet-router.conf',
+        content: 'net.ipv4.ip_forward = 1\n',
+        permissions: '0644',
+      },
       {
         path: '/usr/local/sbin/edge-install-tailscale',
         permissions: '0755',
@@ -280,6 +299,7 @@ systemctl enable --now tailscaled
         '/etc/ssl/certs/edge-proxy.pem',
       ],
       ['snap', 'install', 'aws-cli', '--classic'],
+      ['sysctl', '--system'],
       ['/usr/local/sbin/edge-install-tailscale'],
       ['/usr/local/sbin/edge-tailscale-up'],
       ['nginx', '-t'],

@@ -85,6 +85,11 @@ export class SecureBucket extends Construct {
           );
       }
     }
+    if (props.enforceTls === false && !props.policyStatements?.length) {
+      problems.push(
+        'enforceTls: false leaves the bucket policy empty; keep TLS enforced or pass policyStatements',
+      );
+    }
     throwIfProblems(`SecureBucket ${this.node.path}`, problems);
     const retain = props.retain ?? true;
     this.bucket = new S3Bucket(this, 'Resource', {

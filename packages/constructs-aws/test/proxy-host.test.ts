@@ -115,6 +115,13 @@ describe('ProxyHost', () => {
     });
   });
 
+  it('joins the tailnet as a subnet router for the database subnets when asked', () => {
+    const { proxy } = build({ advertiseRoutes: ['10.10.128.0/20', '10.10.144.0/20'] });
+    expect(proxy.userData).toContain('--accept-routes --advertise-routes=10.10.128.0/20,10.10.144.0/20');
+    expect(proxy.userData).toContain('net.ipv4.ip_forward = 1');
+    expect(build().proxy.userData).not.toContain('--advertise-routes');
+  });
+
   it('renders an nginx config that proxies REST and WebSocket upgrades and passes nginx -t', () => {
     const { proxy } = build();
     expect(proxy.nginxConfig).toContain('server 192.168.50.240:80');
