@@ -61,7 +61,7 @@ export const environments: Readonly<Record<Environment['name'], Environment>> = 
       cdnRanges: CLOUDFLARE_IPV4_RANGES,
       site: { cdn: 'cloudfront' },
       proxyInstanceType: 't4g.small',
-      databaseClass: 'db.t4g.micro',
+      databaseClass: 'db.t4g.medium',
       tailscaleAuthKeyParameter: '/drawguess/dev/tailscale-auth-key',
     },
     cluster: {
@@ -88,7 +88,7 @@ export const environments: Readonly<Record<Environment['name'], Environment>> = 
       cdnRanges: CLOUDFLARE_IPV4_RANGES,
       site: { cdn: 'cloudflare', domainName: 'play.drawguess.example' },
       proxyInstanceType: 't4g.medium',
-      databaseClass: 'db.t4g.small',
+      databaseClass: 'db.m7g.large',
       tailscaleAuthKeyParameter: '/drawguess/prod/tailscale-auth-key',
     },
     cluster: {

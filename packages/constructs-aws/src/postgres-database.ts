@@ -21,7 +21,7 @@ export interface PostgresDatabaseProps {
   readonly allowFromSecurityGroups?: readonly SecurityGroup[];
   /** CIDRs admitted on the PostgreSQL port (e.g. the tailnet). Never 0.0.0.0/0. @default [] */
   readonly allowFromCidrs?: readonly string[];
-  /** @default 'db.t4g.micro' */
+  /** Performance Insights needs a class above micro/small on some engines. @default 'db.t4g.medium' */
   readonly instanceClass?: string;
   /** @default 20 */
   readonly allocatedStorageGiB?: number;
@@ -119,7 +119,7 @@ export class PostgresDatabase extends Construct {
       identifierPrefix: `${this.node.path.replace(/\//g, '-').toLowerCase()}-`,
       engine: 'postgres',
       engineVersion,
-      instanceClass: props.instanceClass ?? 'db.t4g.micro',
+      instanceClass: props.instanceClass ?? 'db.t4g.medium',
       allocatedStorage: props.allocatedStorageGiB ?? 20,
       storageType: 'gp3',
       storageEncrypted: true,
