@@ -8,7 +8,7 @@ export const providerNoCredentials: Rule<UnitContext> = {
   meaning:
     'The AWS provider block carries no credentials (access_key, secret_key, token); they come from the profile or the environment.',
   reason: 'Credentials in the configuration end up in Git, in the synthesized JSON and in CI logs.',
-  mirrors: ['checkov CKV_AWS_41', 'Trivy AVD-AWS-0179 (hard-coded credentials)'],
+  mirrors: ['checkov CKV_AWS_41', 'Trivy secret rule aws-access-key-id'],
   appliesTo: ['provider.aws'],
   check(r) {
     const found = CREDENTIAL_KEYS.filter((k) => r.body[k] !== undefined);

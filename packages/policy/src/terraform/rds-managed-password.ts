@@ -8,7 +8,7 @@ export const rdsManagedPassword: Rule<UnitContext> = {
     'RDS master passwords are managed by Secrets Manager (manage_master_user_password), never a literal or a variable in the configuration.',
   reason:
     'A password in the configuration ends up in state, in plans and in CI logs; Secrets Manager keeps and rotates it.',
-  mirrors: ['checkov CKV_SECRET_6 (secrets in code)', 'cdk-nag AwsSolutions-SMG4'],
+  mirrors: ['checkov CKV_SECRET_* (hard-coded secrets)', 'cdk-nag AwsSolutions-SMG4'],
   appliesTo: ['aws_db_instance'],
   check(r) {
     return r.body.password !== undefined || r.body.password_wo !== undefined
