@@ -34,6 +34,8 @@ export interface KubeadmClusterProps {
   readonly ssmPrefix?: string;
   /** @default 30 */
   readonly rootVolumeGiB?: number;
+  /** Calico release the control plane installs. @default 'v3.29.1' */
+  readonly calicoVersion?: string;
   readonly region: string;
   readonly accountId: string;
 }
@@ -78,6 +80,8 @@ export class KubeadmCluster extends Construct {
       );
     if (!/^[a-z][a-z0-9-]{1,38}$/.test(props.clusterName))
       problems.push(`clusterName "${props.clusterName}" must be lower-case letters, digits and hyphens`);
+    const calico = props.calicoVersion ?? 'v3.29.1';
+    if (!/^v3\.\d+\.\d+$/.test(calico)) problems.push(`calicoVersion "${calico}" must look like "v3.29.1"`);
     if (!/^1\.\d+\.\d+$/.test(version))
       problems.push(`kubernetesVersion "${version}" must look like "1.31.4"`);
     const vpc = parseCidr(net.cidr) as Cidr;
@@ -296,6 +300,7 @@ export class KubeadmCluster extends Construct {
       controlPlaneAddress: this.controlPlaneAddress,
       podCidr,
       serviceCidr,
+      calicoVersion: props.calicoVersion ?? 'v3.29.1',
     };
     const clusterTags = { [`kubernetes.io/cluster/${props.clusterName}`]: 'owned' };
     const userData: Record<string, string> = {};

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TerraformStack, Testing } from 'cdktn';
+import { parse } from 'yaml';
 import type { Construct } from 'constructs';
 
 export type TfJson = {
@@ -56,4 +57,20 @@ export function cloudInitSchema(doc: string): { code: number; output: string } {
     writeFileSync(file, doc);
     return run('cloud-init', ['schema', '--config-file', file]);
   });
+}
+
+/** `sh -n` (syntax only) on every shell script a cloud-config document writes; returns the failures. */
+export function shellSyntaxErrors(doc: string): string[] {
+  const files = (
+    (parse(doc) as { write_files?: { path: string; content: string }[] }).write_files ?? []
+  ).filter((f) => f.content.startsWith('#!/bin/sh'));
+  if (!files.length) throw new Error('the document writes no shell scripts');
+  return withTempDir((dir) =>
+    files.flatMap((f, i) => {
+      const file = join(dir, `script-${i}.sh`);
+      writeFileSync(file, f.content);
+      const r = run('sh', ['-n', file]);
+      return r.code === 0 ? [] : [`${f.path}: ${r.output.trim()}`];
+    }),
+  );
 }

@@ -4,7 +4,7 @@ import { LaunchTemplate } from '@cdktn/provider-aws/lib/launch-template';
 import { nodeRoleKey, topologies, type ClusterTopology } from '@hybrid/catalog';
 import { Testing } from 'cdktn';
 import { KubeadmCluster, Network, type KubeadmClusterProps } from '../src';
-import { cloudInitSchema, resourcesOf, synth } from './helpers';
+import { cloudInitSchema, resourcesOf, shellSyntaxErrors, synth } from './helpers';
 
 Testing.setupJest();
 
@@ -73,6 +73,20 @@ describe('KubeadmCluster', () => {
     }
   });
 
+  it('gives kubelet its AWS provider id and installs Calico with VXLAN on the pod network', () => {
+    const { cluster } = build();
+    for (const doc of Object.values(cluster.userData)) {
+      expect(doc).toContain('value: "aws:///$az/$instance_id"');
+      expect(doc).toContain('X-aws-ec2-metadata-token-ttl-seconds');
+    }
+    const cp = cluster.userData['control-plane']!;
+    expect(cp).toContain('projectcalico/calico/v3.29.1/manifests/tigera-operator.yaml');
+    expect(cp).toMatch(/cidr: 192\.168\.0\.0\/16\s+encapsulation: VXLAN/);
+    expect(() => build({ calicoVersion: 'latest' })).toThrow(
+      'calicoVersion "latest" must look like "v3.29.1"',
+    );
+  });
+
   it('takes the join token from SSM at boot and never puts it in user data', () => {
     const { text, cluster } = build();
     expect(cluster.userData.api).toContain(
@@ -84,12 +98,13 @@ describe('KubeadmCluster', () => {
     expect(text).not.toMatch(/\b[a-z0-9]{6}\.[a-z0-9]{16}\b/);
   });
 
-  it('renders cloud-init that passes cloud-init schema for every pool of per-service-14', () => {
+  it('renders cloud-init that passes cloud-init schema (and sh -n on its scripts) for every pool of per-service-14', () => {
     const { cluster } = build({ topology: topologies['per-service-14'] });
     expect(Object.keys(cluster.userData)).toHaveLength(5);
     for (const [pool, doc] of Object.entries(cluster.userData)) {
       const r = cloudInitSchema(doc);
       expect([pool, r.code, r.output.trim()]).toEqual([pool, 0, expect.stringMatching(/Valid cloud-config/)]);
+      expect([pool, shellSyntaxErrors(doc)]).toEqual([pool, []]);
     }
   });
 

@@ -5,7 +5,7 @@ import { DataAwsAmi } from '@cdktn/provider-aws/lib/data-aws-ami';
 import { Testing } from 'cdktn';
 import type { Construct } from 'constructs';
 import { CLOUDFLARE_IPV4_RANGES, ProxyHost, type ProxyHostProps } from '../src';
-import { cloudInitSchema, resourcesOf, run, synth, withTempDir } from './helpers';
+import { cloudInitSchema, resourcesOf, run, shellSyntaxErrors, synth, withTempDir } from './helpers';
 
 Testing.setupJest();
 
@@ -136,13 +136,19 @@ describe('ProxyHost', () => {
     expect(broken.code).not.toBe(0);
   });
 
-  it('renders user data that passes cloud-init schema', () => {
+  it('renders user data that passes cloud-init schema and whose scripts parse', () => {
     const { proxy } = build();
     expect(proxy.userData.startsWith('#cloud-config\n')).toBe(true);
     const result = cloudInitSchema(proxy.userData);
     expect(result.output).toMatch(/Valid cloud-config/);
     expect(result.code).toBe(0);
     expect(cloudInitSchema('#cloud-config\npackages: nginx\nruncmd: 5\n').code).not.toBe(0);
+    expect(shellSyntaxErrors(proxy.userData)).toEqual([]);
+    expect(
+      shellSyntaxErrors(
+        '#cloud-config\nwrite_files:\n  - path: /x\n    content: "#!/bin/sh\\nif then fi\\n"\n',
+      ),
+    ).toHaveLength(1);
   });
 
   it('rejects an ARM64 AMI with an x86 instance type', () => {
