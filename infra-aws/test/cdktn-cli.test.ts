@@ -17,7 +17,7 @@ describe('cdktn CLI', () => {
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
   it('`cdktn synth` (cdktf.json) writes the same stacks as the synth script', () => {
-    const env = { ...process.env, CHECKPOINT_DISABLE: '1' };
+    const env: NodeJS.ProcessEnv = { ...process.env, CHECKPOINT_DISABLE: '1' };
     delete env.HYBRID_STATE_BUCKET_DEV;
     delete env.HYBRID_STATE_BUCKET_PROD;
     const viaCli = join(tmp, 'cli');

@@ -18,7 +18,9 @@ exports.preset = (dir, overrides = {}) => ({
       },
     ],
   },
-  transformIgnorePatterns: [`/node_modules/(?!(\\.pnpm/)?(${ESM_ONLY.map((m) => m.replace('/', '\\+?/?')).join('|')}))`],
+  transformIgnorePatterns: [
+    `/node_modules/(?!(\\.pnpm/)?(${ESM_ONLY.map((m) => m.replace('/', '\\+?/?')).join('|')}))`,
+  ],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   testTimeout: 30000,
   ...overrides,

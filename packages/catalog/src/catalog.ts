@@ -5,7 +5,9 @@ import type { Cluster, ExchangeSpec, QueueSpec, ResolvedDependencies, Workload, 
 
 export class CatalogError extends Error {
   constructor(readonly problems: readonly string[]) {
-    super(`catalog is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  - ${problems.join('\n  - ')}`);
+    super(
+      `catalog is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  - ${problems.join('\n  - ')}`,
+    );
     this.name = 'CatalogError';
   }
 }
@@ -35,7 +37,12 @@ function hash(s: string): number {
 }
 
 /** Allocates a value for each name in order, starting at a hash of the name and probing upwards. */
-function allocate(names: readonly string[], taken: Set<number>, base: number, span: number): Map<string, number> {
+function allocate(
+  names: readonly string[],
+  taken: Set<number>,
+  base: number,
+  span: number,
+): Map<string, number> {
   const out = new Map<string, number>();
   for (const name of [...names].sort()) {
     let v = base + (hash(name) % span);
@@ -77,7 +84,8 @@ export function buildCatalog(input: CatalogInput): Catalog {
     }
     if (w.kind !== 'data' || !w.external) {
       if (!input.images[w.name]) problems.push(`"${w.name}": no image reference in images.lock.json`);
-      else if (/(^|:)latest$/.test(input.images[w.name]!)) problems.push(`"${w.name}": image reference must not be "latest"`);
+      else if (/(^|:)latest$/.test(input.images[w.name]!))
+        problems.push(`"${w.name}": image reference must not be "latest"`);
     }
   }
 
@@ -106,7 +114,8 @@ export function buildCatalog(input: CatalogInput): Catalog {
     const route = w.route ?? (w.kind === 'http' ? `/api/v1/${w.name}` : undefined);
     routeOf.set(w.name, route);
     if (route === undefined || w.kind !== 'http') continue;
-    if (!/^\/[a-z0-9/-]*$/.test(route)) problems.push(`"${w.name}": route "${route}" must be a lowercase path`);
+    if (!/^\/[a-z0-9/-]*$/.test(route))
+      problems.push(`"${w.name}": route "${route}" must be a lowercase path`);
     const other = routes.get(route);
     if (other) problems.push(`duplicate route "${route}": ${list([other, w.name])}`);
     else routes.set(route, w.name);
@@ -122,7 +131,9 @@ export function buildCatalog(input: CatalogInput): Catalog {
       const s = byName.get(server);
       if (!s) problems.push(`"${w.name}" depends on ${what} server "${server}", which does not exist`);
       else if (s.kind !== 'data' || s.engine !== engine) {
-        problems.push(`"${w.name}" depends on "${server}" as ${what}, but it is a ${s.engine ?? s.kind} workload`);
+        problems.push(
+          `"${w.name}" depends on "${server}" as ${what}, but it is a ${s.engine ?? s.kind} workload`,
+        );
       }
     };
     if (d.postgres) {
@@ -133,7 +144,10 @@ export function buildCatalog(input: CatalogInput): Catalog {
       if (d.postgres.owner !== false) {
         const key = `${d.postgres.server}/${d.postgres.database}`;
         const other = owners.get(key);
-        if (other) problems.push(`duplicate database "${key}": owned by ${list([other, w.name])} (set owner: false on the one that only uses it)`);
+        if (other)
+          problems.push(
+            `duplicate database "${key}": owned by ${list([other, w.name])} (set owner: false on the one that only uses it)`,
+          );
         else owners.set(key, w.name);
       }
     }
@@ -146,7 +160,8 @@ export function buildCatalog(input: CatalogInput): Catalog {
         const dbs = redisDbs.get(d.redis.server) ?? new Map<number, string>();
         redisDbs.set(d.redis.server, dbs);
         const other = dbs.get(d.redis.db);
-        if (other) problems.push(`duplicate redis db ${d.redis.db} on "${d.redis.server}": ${list([other, w.name])}`);
+        if (other)
+          problems.push(`duplicate redis db ${d.redis.db} on "${d.redis.server}": ${list([other, w.name])}`);
         else dbs.set(d.redis.db, w.name);
       }
     }
@@ -169,8 +184,10 @@ export function buildCatalog(input: CatalogInput): Catalog {
   }
   const exchangeNames = new Set(exchanges.map((e) => e.name));
   for (const q of queues) {
-    if (!exchangeNames.has(q.exchange)) problems.push(`queue "${q.name}" is bound to unknown exchange "${q.exchange}"`);
-    if (q.deadLetter && !queueNames.has(q.deadLetter)) problems.push(`queue "${q.name}" dead-letters to unknown queue "${q.deadLetter}"`);
+    if (!exchangeNames.has(q.exchange))
+      problems.push(`queue "${q.name}" is bound to unknown exchange "${q.exchange}"`);
+    if (q.deadLetter && !queueNames.has(q.deadLetter))
+      problems.push(`queue "${q.name}" dead-letters to unknown queue "${q.deadLetter}"`);
   }
 
   if (problems.length) throw new CatalogError(problems);
@@ -185,7 +202,8 @@ export function buildCatalog(input: CatalogInput): Catalog {
   }
   for (const [server, names] of byServer) {
     const used = new Set(redisDbs.get(server)?.keys() ?? []);
-    if (names.length + used.size > 16) throw new CatalogError([`redis "${server}" has more than 16 users: ${list(names)}`]);
+    if (names.length + used.size > 16)
+      throw new CatalogError([`redis "${server}" has more than 16 users: ${list(names)}`]);
     for (const [n, db] of allocate(names, used, 0, 16)) dbOf.set(`${server}/${n}`, db);
   }
 
@@ -194,7 +212,14 @@ export function buildCatalog(input: CatalogInput): Catalog {
     const redis = w.dependencies?.redis;
     const { redis: _redis, ...rest } = w.dependencies ?? {};
     const dependencies: ResolvedDependencies = redis
-      ? { ...rest, redis: { ...redis, db: dbOf.get(`${redis.server}/${w.name}`)!, keyPrefix: redis.keyPrefix ?? `${w.name}:` } }
+      ? {
+          ...rest,
+          redis: {
+            ...redis,
+            db: dbOf.get(`${redis.server}/${w.name}`)!,
+            keyPrefix: redis.keyPrefix ?? `${w.name}:`,
+          },
+        }
       : rest;
     const resolved = port === undefined ? w : { ...w, port };
     return {
@@ -217,7 +242,8 @@ export function buildCatalog(input: CatalogInput): Catalog {
     exchanges,
     get(name: string) {
       const w = index.get(name);
-      if (!w) throw new Error(`no workload "${name}" in the catalog (known: ${[...index.keys()].join(', ')})`);
+      if (!w)
+        throw new Error(`no workload "${name}" in the catalog (known: ${[...index.keys()].join(', ')})`);
       return w;
     },
     byCluster: (cluster) => workloads.filter((w) => w.cluster === cluster),
@@ -240,21 +266,28 @@ function checkResources(w: WorkloadSpec, problems: string[]): void {
   const lc = q(w.resources.limits.cpu, 'limits.cpu');
   const lm = q(w.resources.limits.memory, 'limits.memory');
   if (rm !== undefined && lm !== undefined && lm < rm) {
-    problems.push(`"${w.name}": memory limit ${w.resources.limits.memory} is below its request ${w.resources.requests.memory}`);
+    problems.push(
+      `"${w.name}": memory limit ${w.resources.limits.memory} is below its request ${w.resources.requests.memory}`,
+    );
   }
   if (rc !== undefined && lc !== undefined && lc < rc) {
-    problems.push(`"${w.name}": cpu limit ${w.resources.limits.cpu} is below its request ${w.resources.requests.cpu}`);
+    problems.push(
+      `"${w.name}": cpu limit ${w.resources.limits.cpu} is below its request ${w.resources.requests.cpu}`,
+    );
   }
   if (rm === 0 || lm === 0) problems.push(`"${w.name}": memory request and limit must be above zero`);
 }
 
 function checkEnv(w: WorkloadSpec, problems: string[]): void {
   for (const [name, spec] of Object.entries(w.env ?? {})) {
-    if (!/^[A-Z][A-Z0-9_]*$/.test(name)) problems.push(`"${w.name}": env name "${name}" must be UPPER_SNAKE_CASE`);
-    if (spec.type === 'enum' && !spec.values?.length) problems.push(`"${w.name}": env ${name} is an enum without values`);
+    if (!/^[A-Z][A-Z0-9_]*$/.test(name))
+      problems.push(`"${w.name}": env name "${name}" must be UPPER_SNAKE_CASE`);
+    if (spec.type === 'enum' && !spec.values?.length)
+      problems.push(`"${w.name}": env ${name} is an enum without values`);
     if (spec.default !== undefined && spec.required) {
       problems.push(`"${w.name}": env ${name} is required and has a default; choose one`);
     }
-    if (spec.secret && spec.default) problems.push(`"${w.name}": secret env ${name} must not have a default value`);
+    if (spec.secret && spec.default)
+      problems.push(`"${w.name}": secret env ${name} must not have a default value`);
   }
 }

@@ -55,7 +55,12 @@ export function envContract(w: WorkloadSpec): EnvContract {
     };
   }
   if (d.amqp) {
-    base.AMQP_URL = { type: 'url', description: `AMQP URL of ${d.amqp.server}.`, secret: true, required: true };
+    base.AMQP_URL = {
+      type: 'url',
+      description: `AMQP URL of ${d.amqp.server}.`,
+      secret: true,
+      required: true,
+    };
   }
   return { ...base, ...(w.env ?? {}) };
 }

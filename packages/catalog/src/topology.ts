@@ -68,16 +68,21 @@ export type TopologyName = keyof typeof topologies;
 export function validateTopology(t: ClusterTopology): string[] {
   const problems: string[] = [];
   if (!t.pools.some((p) => p.role === 'control-plane' && p.count >= 1)) {
-    problems.push(`topology "${t.name}" has no control plane: add a pool with role "control-plane" and count >= 1`);
+    problems.push(
+      `topology "${t.name}" has no control plane: add a pool with role "control-plane" and count >= 1`,
+    );
   }
   const names = new Set<string>();
   for (const p of t.pools) {
     if (names.has(p.name)) problems.push(`topology "${t.name}": pool "${p.name}" is declared twice`);
     names.add(p.name);
     if (!instanceShapes[p.instanceType]) {
-      problems.push(`topology "${t.name}": pool "${p.name}" uses unknown instance type "${p.instanceType}" (known: ${Object.keys(instanceShapes).join(', ')})`);
+      problems.push(
+        `topology "${t.name}": pool "${p.name}" uses unknown instance type "${p.instanceType}" (known: ${Object.keys(instanceShapes).join(', ')})`,
+      );
     }
-    if (!Number.isInteger(p.count) || p.count < 0) problems.push(`topology "${t.name}": pool "${p.name}" count must be a whole number >= 0`);
+    if (!Number.isInteger(p.count) || p.count < 0)
+      problems.push(`topology "${t.name}": pool "${p.name}" count must be a whole number >= 0`);
   }
   return problems;
 }

@@ -96,8 +96,10 @@ export interface ResolvedDependencies extends Omit<Dependencies, 'redis'> {
 }
 
 /** A resolved, validated catalog entry: every default applied. */
-export interface Workload
-  extends Omit<WorkloadSpec, 'port' | 'route' | 'env' | 'dependencies' | 'replicas' | 'placement' | 'image'> {
+export interface Workload extends Omit<
+  WorkloadSpec,
+  'port' | 'route' | 'env' | 'dependencies' | 'replicas' | 'placement' | 'image'
+> {
   readonly port: number | undefined;
   readonly route: string | undefined;
   readonly env: EnvContract;

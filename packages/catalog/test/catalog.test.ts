@@ -1,7 +1,26 @@
-import { buildCatalog, catalog, CatalogError, envContract, topologies, validateTopology, workloadSpecs, type CatalogInput, type WorkloadSpec } from '../src';
+import {
+  buildCatalog,
+  catalog,
+  CatalogError,
+  envContract,
+  topologies,
+  validateTopology,
+  workloadSpecs,
+  type CatalogInput,
+  type WorkloadSpec,
+} from '../src';
 
 const res = { requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: '128Mi' } };
-const pg: WorkloadSpec = { name: 'pg', product: 'platform', kind: 'data', engine: 'postgres', cluster: 'kubeadm', description: 'db', port: 5432, resources: res };
+const pg: WorkloadSpec = {
+  name: 'pg',
+  product: 'platform',
+  kind: 'data',
+  engine: 'postgres',
+  cluster: 'kubeadm',
+  description: 'db',
+  port: 5432,
+  resources: res,
+};
 const svc = (name: string, extra: Partial<WorkloadSpec> = {}): WorkloadSpec => ({
   name,
   product: 'platform',
@@ -25,7 +44,24 @@ const problemsOf = (input: CatalogInput): readonly string[] => {
 describe('the platform catalog', () => {
   it('holds every workload of both products', () => {
     expect(catalog.workloads.map((w) => w.name).sort()).toEqual(
-      ['auth', 'character', 'chat', 'game-redis', 'game-server', 'info', 'location', 'my', 'postgres', 'rabbitmq', 'rds', 'redis', 'scan', 'web', 'worker-ai', 'worker-storage'].sort(),
+      [
+        'auth',
+        'character',
+        'chat',
+        'game-redis',
+        'game-server',
+        'info',
+        'location',
+        'my',
+        'postgres',
+        'rabbitmq',
+        'rds',
+        'redis',
+        'scan',
+        'web',
+        'worker-ai',
+        'worker-storage',
+      ].sort(),
     );
   });
 
@@ -38,12 +74,19 @@ describe('the platform catalog', () => {
   });
 
   it('allocates the same ports and redis dbs on every load', () => {
-    const again = buildCatalog({ workloads: [...workloadSpecs].reverse(), queues: catalog.queues, exchanges: catalog.exchanges, images: images(...catalog.workloads.map((w) => w.name)) });
+    const again = buildCatalog({
+      workloads: [...workloadSpecs].reverse(),
+      queues: catalog.queues,
+      exchanges: catalog.exchanges,
+      images: images(...catalog.workloads.map((w) => w.name)),
+    });
     for (const w of catalog.workloads) {
       expect(again.get(w.name).port).toBe(w.port);
       expect(again.get(w.name).dependencies.redis?.db).toBe(w.dependencies.redis?.db);
     }
-    const dbs = catalog.workloads.filter((w) => w.dependencies.redis?.server === 'redis').map((w) => w.dependencies.redis!.db);
+    const dbs = catalog.workloads
+      .filter((w) => w.dependencies.redis?.server === 'redis')
+      .map((w) => w.dependencies.redis!.db);
     expect(new Set(dbs).size).toBe(dbs.length);
   });
 
@@ -62,13 +105,19 @@ describe('the platform catalog', () => {
 
 describe('catalog validation', () => {
   it('rejects a duplicate port naming both workloads', () => {
-    const problems = problemsOf({ workloads: [svc('alpha', { port: 8080 }), svc('beta', { port: 8080 })], images: images('alpha', 'beta') });
+    const problems = problemsOf({
+      workloads: [svc('alpha', { port: 8080 }), svc('beta', { port: 8080 })],
+      images: images('alpha', 'beta'),
+    });
     expect(problems).toEqual([expect.stringMatching(/duplicate port 8080.*"alpha" and "beta"/)]);
   });
 
   it('allows the same port in different clusters', () => {
     expect(() =>
-      buildCatalog({ workloads: [svc('alpha', { port: 8080 }), svc('beta', { port: 8080, cluster: 'pi' })], images: images('alpha', 'beta') }),
+      buildCatalog({
+        workloads: [svc('alpha', { port: 8080 }), svc('beta', { port: 8080, cluster: 'pi' })],
+        images: images('alpha', 'beta'),
+      }),
     ).not.toThrow();
   });
 
@@ -93,7 +142,11 @@ describe('catalog validation', () => {
     const problems = problemsOf({
       workloads: [
         svc('alpha', {
-          dependencies: { postgres: { server: 'ghost', database: 'a' }, services: ['nobody'], amqp: { server: 'pg', consumes: ['q.none'] } },
+          dependencies: {
+            postgres: { server: 'ghost', database: 'a' },
+            services: ['nobody'],
+            amqp: { server: 'pg', consumes: ['q.none'] },
+          },
         }),
         pg,
       ],
@@ -112,7 +165,11 @@ describe('catalog validation', () => {
 
   it('rejects limits below requests', () => {
     const problems = problemsOf({
-      workloads: [svc('alpha', { resources: { requests: { cpu: '1', memory: '512Mi' }, limits: { cpu: '500m', memory: '256Mi' } } })],
+      workloads: [
+        svc('alpha', {
+          resources: { requests: { cpu: '1', memory: '512Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
+        }),
+      ],
       images: images('alpha'),
     });
     expect(problems).toEqual([
@@ -141,19 +198,26 @@ describe('catalog validation', () => {
 
   it('requires an owner for a shared database', () => {
     const problems = problemsOf({
-      workloads: [pg, svc('alpha', { dependencies: { postgres: { server: 'pg', database: 'x', owner: false } } })],
+      workloads: [
+        pg,
+        svc('alpha', { dependencies: { postgres: { server: 'pg', database: 'x', owner: false } } }),
+      ],
       images: images('alpha', 'pg'),
     });
     expect(problems).toEqual([expect.stringContaining('uses database "pg/x", which no workload owns')]);
   });
 
   it('envContract lets a workload override a standard variable', () => {
-    const env = envContract(svc('alpha', { port: 9000, env: { LOG_LEVEL: { type: 'enum', values: ['info'], default: 'info', description: 'x' } } }));
+    const env = envContract(
+      svc('alpha', {
+        port: 9000,
+        env: { LOG_LEVEL: { type: 'enum', values: ['info'], default: 'info', description: 'x' } },
+      }),
+    );
     expect(env.PORT?.default).toBe('9000');
     expect(env.LOG_LEVEL?.values).toEqual(['info']);
   });
 });
-
 
 describe('kubeadm topologies', () => {
   it('ships two valid presets matching the source designs', () => {
@@ -162,7 +226,12 @@ describe('kubeadm topologies', () => {
     expect(topologies['per-service-14'].pools.reduce((n, p) => n + p.count, 0)).toBe(14);
   });
   it('rejects a topology without a control plane and with an unknown instance type', () => {
-    expect(validateTopology({ name: 'x', pools: [{ name: 'api', role: 'api', instanceType: 'm9.huge', count: 1, tainted: false }] })).toEqual([
+    expect(
+      validateTopology({
+        name: 'x',
+        pools: [{ name: 'api', role: 'api', instanceType: 'm9.huge', count: 1, tainted: false }],
+      }),
+    ).toEqual([
       'topology "x" has no control plane: add a pool with role "control-plane" and count >= 1',
       expect.stringContaining('unknown instance type "m9.huge"'),
     ]);

@@ -50,7 +50,11 @@ export interface Finding {
 /** Acknowledgement reasons shorter than this are themselves findings. */
 export const MIN_ACK_REASON = 10;
 
-export function runRules<C>(rules: readonly Rule<C>[], resources: readonly PolicyResource[], context: C): Finding[] {
+export function runRules<C>(
+  rules: readonly Rule<C>[],
+  resources: readonly PolicyResource[],
+  context: C,
+): Finding[] {
   const findings: Finding[] = [];
   const ids = new Set(rules.map((r) => r.id));
   for (const res of resources) {
@@ -70,7 +74,12 @@ export function runRules<C>(rules: readonly Rule<C>[], resources: readonly Polic
       if (v.status !== 'non-compliant') continue;
       const ack = res.acknowledgements[rule.id];
       const ok = ack !== undefined && ack.trim().length >= MIN_ACK_REASON;
-      findings.push({ rule: rule.id, address: res.address, message: v.message, ...(ok ? { acknowledged: ack } : {}) });
+      findings.push({
+        rule: rule.id,
+        address: res.address,
+        message: v.message,
+        ...(ok ? { acknowledged: ack } : {}),
+      });
     }
   }
   return findings;
@@ -92,6 +101,9 @@ export function validatePack(rules: readonly Rule<never>[]): string[] {
 
 export function formatFindings(findings: readonly Finding[]): string {
   return findings
-    .map((f) => `${f.acknowledged ? 'ACK ' : 'FAIL'} ${f.rule.padEnd(14)} ${f.address}: ${f.message}${f.acknowledged ? ` (acknowledged: ${f.acknowledged})` : ''}`)
+    .map(
+      (f) =>
+        `${f.acknowledged ? 'ACK ' : 'FAIL'} ${f.rule.padEnd(14)} ${f.address}: ${f.message}${f.acknowledged ? ` (acknowledged: ${f.acknowledged})` : ''}`,
+    )
     .join('\n');
 }

@@ -32,7 +32,14 @@ export function terraformResources(stack: string, tf: Record<string, unknown>): 
   // Provider and backend blocks are checked too (credentials in the provider block).
   const providers = (tf.provider ?? {}) as Record<string, Record<string, unknown>[]>;
   for (const [name, list] of Object.entries(providers)) {
-    list.forEach((body, i) => out.push({ type: `provider.${name}`, address: `${stack}/provider.${name}[${i}]`, body, acknowledgements: {} }));
+    list.forEach((body, i) =>
+      out.push({
+        type: `provider.${name}`,
+        address: `${stack}/provider.${name}[${i}]`,
+        body,
+        acknowledgements: {},
+      }),
+    );
   }
   return out;
 }
@@ -45,7 +52,10 @@ export function loadTerraformStacks(outDir: string): UnitContext[] {
     .filter((s) => existsSync(join(stacksDir, s, 'cdk.tf.json')))
     .sort()
     .map((stack) => {
-      const tf = JSON.parse(readFileSync(join(stacksDir, stack, 'cdk.tf.json'), 'utf8')) as Record<string, unknown>;
+      const tf = JSON.parse(readFileSync(join(stacksDir, stack, 'cdk.tf.json'), 'utf8')) as Record<
+        string,
+        unknown
+      >;
       return { unit: stack, resources: terraformResources(stack, tf) };
     });
 }
@@ -54,7 +64,11 @@ export function loadTerraformStacks(outDir: string): UnitContext[] {
 export const K8S_ACK_PREFIX = 'ack.policy.hybrid.dev/';
 
 export function kubernetesResource(unit: string, obj: Record<string, unknown>, file = ''): PolicyResource {
-  const meta = (obj.metadata ?? {}) as { name?: string; namespace?: string; annotations?: Record<string, string> };
+  const meta = (obj.metadata ?? {}) as {
+    name?: string;
+    namespace?: string;
+    annotations?: Record<string, string>;
+  };
   const acks: Record<string, string> = {};
   for (const [k, v] of Object.entries(meta.annotations ?? {})) {
     if (k.startsWith(K8S_ACK_PREFIX)) acks[k.slice(K8S_ACK_PREFIX.length)] = v;
@@ -89,7 +103,8 @@ export function loadKubernetesClusters(distDir: string): UnitContext[] {
       for (const file of yamlFiles(join(distDir, cluster))) {
         for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
           const obj = doc.toJS() as Record<string, unknown> | null;
-          if (obj && typeof obj === 'object' && obj.kind) resources.push(kubernetesResource(cluster, obj, relative(distDir, file)));
+          if (obj && typeof obj === 'object' && obj.kind)
+            resources.push(kubernetesResource(cluster, obj, relative(distDir, file)));
         }
       }
       return { unit: cluster, resources };

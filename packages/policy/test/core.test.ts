@@ -8,7 +8,10 @@ const rule: Rule = {
   appliesTo: ['bucket'],
   check: (r) => (r.body.versioned === true ? compliant : nonCompliant('versioning is off')),
 };
-const res = (body: Record<string, unknown>, acknowledgements: Record<string, string> = {}): PolicyResource => ({
+const res = (
+  body: Record<string, unknown>,
+  acknowledgements: Record<string, string> = {},
+): PolicyResource => ({
   type: 'bucket',
   address: 'stack/bucket.a',
   body,
@@ -32,6 +35,9 @@ describe('policy core', () => {
   });
 
   it('validates pack hygiene', () => {
-    expect(validatePack([rule, { ...rule, mirrors: [] }] as Rule<never>[])).toEqual(['duplicate rule id T-001', 'T-001: name the upstream checks it mirrors']);
+    expect(validatePack([rule, { ...rule, mirrors: [] }] as Rule<never>[])).toEqual([
+      'duplicate rule id T-001',
+      'T-001: name the upstream checks it mirrors',
+    ]);
   });
 });

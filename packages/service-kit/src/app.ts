@@ -8,7 +8,13 @@ import { installErrorHandlers } from './errors';
 import type { Logger } from './logger';
 import { createMetrics, installMetrics } from './metrics';
 
-export type ServiceApp = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+export type ServiceApp = FastifyInstance<
+  Server,
+  IncomingMessage,
+  ServerResponse,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
 
 /** A readiness check: resolves when the dependency answers, rejects (or times out) when it does not. */
 export type ReadyCheck = () => Promise<unknown>;
@@ -44,7 +50,9 @@ export async function createServiceApp(opts: ServiceAppOptions): Promise<Service
     loggerInstance: log as FastifyBaseLogger,
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     return503OnClosing: true,
-    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false, useDefaults: true } },
+    ajv: {
+      customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false, useDefaults: true },
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installErrorHandlers(app);
@@ -55,7 +63,9 @@ export async function createServiceApp(opts: ServiceAppOptions): Promise<Service
     openapi: {
       openapi: '3.1.0',
       info: { title: workload.name, description: workload.description, version: opts.version ?? '0.0.0' },
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      },
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
@@ -83,7 +93,11 @@ export async function createServiceApp(opts: ServiceAppOptions): Promise<Service
       if (r.status === 'rejected') failed[names[i]!] = (r.reason as Error).message || 'unreachable';
     });
     if (Object.keys(failed).length) {
-      return reply.code(503).send({ status: 'unavailable', failed, detail: `not ready: ${Object.keys(failed).join(', ')} unreachable` });
+      return reply.code(503).send({
+        status: 'unavailable',
+        failed,
+        detail: `not ready: ${Object.keys(failed).join(', ')} unreachable`,
+      });
     }
     return { status: 'ok', checks: Object.fromEntries(names.map((n) => [n, 'ok'])) };
   });

@@ -75,7 +75,9 @@ export class AmqpClient extends EventEmitter {
 
   private async open(): Promise<void> {
     const conn = await amqp.connect(this.url, { timeout: 3000 });
-    conn.on('error', (err: Error) => this.log.warn({ err: { message: err.message } }, 'amqp connection error'));
+    conn.on('error', (err: Error) =>
+      this.log.warn({ err: { message: err.message } }, 'amqp connection error'),
+    );
     conn.on('close', () => this.onClose());
     const ch = await conn.createConfirmChannel();
     ch.on('error', (err: Error) => this.log.warn({ err: { message: err.message } }, 'amqp channel error'));
@@ -115,12 +117,21 @@ export class AmqpClient extends EventEmitter {
   }
 
   /** Publishes with a publisher confirm: resolves once the broker has the message. */
-  async publish(exchange: string, routingKey: string, body: unknown, options: amqp.Options.Publish = {}): Promise<void> {
+  async publish(
+    exchange: string,
+    routingKey: string,
+    body: unknown,
+    options: amqp.Options.Publish = {},
+  ): Promise<void> {
     const ch = this.channel;
     const payload = Buffer.from(JSON.stringify(body));
     await new Promise<void>((resolve, reject) => {
-      ch.publish(exchange, routingKey, payload, { persistent: true, contentType: 'application/json', ...options }, (err) =>
-        err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(),
+      ch.publish(
+        exchange,
+        routingKey,
+        payload,
+        { persistent: true, contentType: 'application/json', ...options },
+        (err) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve()),
       );
     });
   }

@@ -22,7 +22,14 @@ export class ServiceConfig {
   private read(name: string, type: string): ConfigValue | undefined {
     const spec = this.contract[name];
     if (!spec) throw new Error(`"${name}" is not in this workload's env contract`);
-    const family = spec.type === 'int' || spec.type === 'number' ? 'number' : spec.type === 'bool' ? 'bool' : spec.type === 'list' ? 'list' : 'string';
+    const family =
+      spec.type === 'int' || spec.type === 'number'
+        ? 'number'
+        : spec.type === 'bool'
+          ? 'bool'
+          : spec.type === 'list'
+            ? 'list'
+            : 'string';
     if (family !== type) throw new Error(`"${name}" is a ${spec.type}, not a ${type}`);
     return this.values.get(name);
   }
@@ -58,7 +65,8 @@ function parseValue(spec: EnvSpec, raw: string): { value?: ConfigValue; error?: 
   switch (spec.type) {
     case 'int':
     case 'number': {
-      const ok = spec.type === 'int' ? /^-?\d+$/.test(raw.trim()) : raw.trim() !== '' && Number.isFinite(Number(raw));
+      const ok =
+        spec.type === 'int' ? /^-?\d+$/.test(raw.trim()) : raw.trim() !== '' && Number.isFinite(Number(raw));
       if (!ok) return { error: `must be ${spec.type === 'int' ? 'an integer' : 'a number'} (got "${raw}")` };
       const n = Number(raw);
       if (spec.min !== undefined && n < spec.min) return { error: `must be at least ${spec.min} (got ${n})` };
@@ -80,18 +88,28 @@ function parseValue(spec: EnvSpec, raw: string): { value?: ConfigValue; error?: 
       }
     }
     case 'enum':
-      if (!spec.values?.includes(raw)) return { error: `must be one of ${spec.values?.join(', ')} (got "${raw}")` };
+      if (!spec.values?.includes(raw))
+        return { error: `must be one of ${spec.values?.join(', ')} (got "${raw}")` };
       return { value: raw };
     case 'list':
-      return { value: raw.split(',').map((s) => s.trim()).filter(Boolean) };
+      return {
+        value: raw
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      };
     case 'string':
       return { value: raw };
   }
 }
 
 /** Validates `env` against the contract; throws one ConfigError naming every bad variable. */
-export function loadConfig(contract: EnvContract | Workload, env: NodeJS.ProcessEnv = process.env): ServiceConfig {
-  const c: EnvContract = 'env' in contract && 'kind' in contract ? (contract as Workload).env : (contract as EnvContract);
+export function loadConfig(
+  contract: EnvContract | Workload,
+  env: NodeJS.ProcessEnv = process.env,
+): ServiceConfig {
+  const c: EnvContract =
+    'env' in contract && 'kind' in contract ? (contract as Workload).env : (contract as EnvContract);
   const problems: { variable: string; message: string }[] = [];
   const values = new Map<string, ConfigValue>();
   for (const [name, spec] of Object.entries(c)) {

@@ -59,43 +59,73 @@ interface AjvLikeError {
 }
 
 /** Maps fastify/ajv validation errors to FastAPI's `detail` items. */
-export function toValidationItems(context: string | undefined, errors: readonly AjvLikeError[]): ValidationErrorItem[] {
+export function toValidationItems(
+  context: string | undefined,
+  errors: readonly AjvLikeError[],
+): ValidationErrorItem[] {
   const where = LOC[context ?? 'body'] ?? context ?? 'body';
   return errors.map((e) => {
     const path = (e.instancePath ?? '')
       .split('/')
       .filter(Boolean)
       .map((p) => (/^\d+$/.test(p) ? Number(p) : p.replace(/~1/g, '/').replace(/~0/g, '~')));
-    if (e.keyword === 'required' && typeof e.params?.missingProperty === 'string') path.push(e.params.missingProperty);
+    if (e.keyword === 'required' && typeof e.params?.missingProperty === 'string')
+      path.push(e.params.missingProperty);
     if (e.keyword === 'additionalProperties' && typeof e.params?.additionalProperty === 'string') {
       path.push(e.params.additionalProperty);
     }
     const keyword = e.keyword ?? 'value_error';
-    const type = TYPE[keyword] ?? (keyword === 'type' ? `${String(e.params?.type ?? 'value')}_type` : keyword);
-    const msg = e.keyword === 'required' ? 'Field required' : e.keyword === 'additionalProperties' ? 'Extra inputs are not permitted' : (e.message ?? 'Invalid value');
+    const type =
+      TYPE[keyword] ?? (keyword === 'type' ? `${String(e.params?.type ?? 'value')}_type` : keyword);
+    const msg =
+      e.keyword === 'required'
+        ? 'Field required'
+        : e.keyword === 'additionalProperties'
+          ? 'Extra inputs are not permitted'
+          : (e.message ?? 'Invalid value');
     return { loc: [where, ...path], msg, type };
   });
 }
 
 /** Installs FastAPI-compatible error and not-found handlers. 5xx bodies never carry internals. */
 export function installErrorHandlers(app: FastifyInstance): void {
-  app.setErrorHandler((err: FastifyError & { items?: ValidationErrorItem[]; detail?: string; headers?: Record<string, string> }, req, reply) => {
-    if (err.validation) {
-      return reply.code(422).send({ detail: toValidationItems(err.validationContext, err.validation as AjvLikeError[]) });
-    }
-    if (err instanceof UnprocessableError) return reply.code(422).send({ detail: err.items });
-    if (err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || (err instanceof SyntaxError && err.statusCode === 400)) {
-      return reply.code(422).send({ detail: [{ loc: ['body'], msg: 'JSON decode error', type: 'json_invalid' }] });
-    }
-    if (err instanceof HttpError) {
-      return reply.code(err.statusCode).headers(err.headers).send({ detail: err.detail });
-    }
-    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
-    if (status >= 500) {
-      req.log.error({ err }, 'request failed');
-      return reply.code(status).send({ detail: status === 503 ? 'Service Unavailable' : 'Internal Server Error' });
-    }
-    return reply.code(status).send({ detail: err.message });
-  });
+  app.setErrorHandler(
+    (
+      err: FastifyError & {
+        items?: ValidationErrorItem[];
+        detail?: string;
+        headers?: Record<string, string>;
+      },
+      req,
+      reply,
+    ) => {
+      if (err.validation) {
+        return reply
+          .code(422)
+          .send({ detail: toValidationItems(err.validationContext, err.validation as AjvLikeError[]) });
+      }
+      if (err instanceof UnprocessableError) return reply.code(422).send({ detail: err.items });
+      if (
+        err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
+        err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
+        (err instanceof SyntaxError && err.statusCode === 400)
+      ) {
+        return reply
+          .code(422)
+          .send({ detail: [{ loc: ['body'], msg: 'JSON decode error', type: 'json_invalid' }] });
+      }
+      if (err instanceof HttpError) {
+        return reply.code(err.statusCode).headers(err.headers).send({ detail: err.detail });
+      }
+      const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
+      if (status >= 500) {
+        req.log.error({ err }, 'request failed');
+        return reply
+          .code(status)
+          .send({ detail: status === 503 ? 'Service Unavailable' : 'Internal Server Error' });
+      }
+      return reply.code(status).send({ detail: err.message });
+    },
+  );
   app.setNotFoundHandler((_req, reply) => reply.code(404).send({ detail: 'Not Found' }));
 }

@@ -1,4 +1,13 @@
 export { createServiceApp, type ReadyCheck, type ServiceApp, type ServiceAppOptions } from './app';
+export {
+  ACCESS_TOKEN_ALGORITHMS,
+  ACCESS_TOKEN_TYP,
+  denylistKey,
+  installAuth,
+  TokenVerifier,
+  type AuthUser,
+  type TokenVerifierOptions,
+} from './auth';
 export { AmqpClient, createPgPool, createRedis, type AmqpSetup } from './clients';
 export { ConfigError, loadConfig, ServiceConfig, type ConfigValue } from './config';
 export {
@@ -15,6 +24,13 @@ export { InflightTracker } from './inflight';
 export { createLogger, REDACT_PATHS, type Logger } from './logger';
 export { createMetrics } from './metrics';
 export { runMigrations } from './migrate';
-export { buildService, runService, type BuildOptions, type BuiltService, type ServiceContext, type ServiceDefinition } from './service';
+export {
+  buildService,
+  runService,
+  type BuildOptions,
+  type BuiltService,
+  type ServiceContext,
+  type ServiceDefinition,
+} from './service';
 export { declareTopology, retryQueueName } from './topology';
 export { Type, type Static, type TSchema } from 'typebox';

@@ -15,7 +15,12 @@ export async function runMigrations(databaseUrl: string, dir: string, log: Logge
     singleTransaction: true,
     checkOrder: true,
     log: (msg: string) => log.debug({ migration: msg }, 'migrate'),
-    logger: { debug: () => undefined, info: (m: string) => log.debug(m), warn: (m: string) => log.warn(m), error: (m: string) => log.error(m) },
+    logger: {
+      debug: () => undefined,
+      info: (m: string) => log.debug(m),
+      warn: (m: string) => log.warn(m),
+      error: (m: string) => log.error(m),
+    },
   });
   const names = applied.map((m) => m.name);
   if (names.length) log.info({ migrations: names }, 'applied migrations');

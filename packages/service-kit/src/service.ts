@@ -1,7 +1,9 @@
 import { catalog as platformCatalog, type Catalog, type Workload } from '@hybrid/catalog';
 import type { Redis } from 'ioredis';
+import type { JWTVerifyGetKey } from 'jose';
 import type pg from 'pg';
 import { createServiceApp, type ReadyCheck, type ServiceApp } from './app';
+import { installAuth, TokenVerifier } from './auth';
 import { AmqpClient, createPgPool, createRedis } from './clients';
 import { ConfigError, loadConfig, type ServiceConfig } from './config';
 import { InflightTracker } from './inflight';
@@ -17,6 +19,8 @@ export interface ServiceContext {
   readonly pg: pg.Pool | undefined;
   readonly redis: Redis | undefined;
   readonly amqp: AmqpClient | undefined;
+  /** Present when the entry's env contract has AUTH_JWKS_URL: verifies access tokens. */
+  readonly auth: TokenVerifier | undefined;
   /** Work in progress outside HTTP requests; SIGTERM waits for it. */
   readonly inflight: InflightTracker;
   /** Runs when the service stops, after in-flight work drained, before clients close (last registered, first run). */
@@ -49,6 +53,8 @@ export interface BuildOptions {
   readonly env?: NodeJS.ProcessEnv;
   readonly catalog?: Catalog;
   readonly logger?: Logger;
+  /** Token keys for services that verify access tokens, instead of fetching AUTH_JWKS_URL. */
+  readonly jwks?: JWTVerifyGetKey;
 }
 
 /** Builds a service from its catalog entry without listening: what main.ts and tests share. */
@@ -63,8 +69,24 @@ export async function buildService(def: ServiceDefinition, opts: BuildOptions = 
   const amqpUrl = deps.amqp ? config.optionalString('AMQP_URL') : undefined;
 
   const pgPool = databaseUrl ? createPgPool(databaseUrl, log, config.number('DATABASE_POOL_MAX')) : undefined;
-  const redis = redisUrl ? createRedis(redisUrl, log, { keyPrefix: config.string('REDIS_KEY_PREFIX') }) : undefined;
+  const redis = redisUrl
+    ? createRedis(redisUrl, log, { keyPrefix: config.string('REDIS_KEY_PREFIX') })
+    : undefined;
   const amqp = amqpUrl ? new AmqpClient(amqpUrl, log) : undefined;
+  const denylistUrl =
+    'AUTH_DENYLIST_URL' in workload.env ? config.optionalString('AUTH_DENYLIST_URL') : undefined;
+  const denylistRedis = denylistUrl ? createRedis(denylistUrl, log) : undefined;
+  const auth =
+    'AUTH_JWKS_URL' in workload.env
+      ? new TokenVerifier({
+          jwks: opts.jwks ?? config.string('AUTH_JWKS_URL'),
+          issuer: config.string('JWT_ISSUER'),
+          audience: config.string('JWT_AUDIENCE'),
+          ...(denylistRedis
+            ? { denylist: { redis: denylistRedis, prefix: config.string('AUTH_DENYLIST_PREFIX') } }
+            : {}),
+        })
+      : undefined;
   const shutdownHooks: (() => Promise<void> | void)[] = [];
   const inflight = new InflightTracker();
   const ctx: ServiceContext = {
@@ -74,12 +96,18 @@ export async function buildService(def: ServiceDefinition, opts: BuildOptions = 
     pg: pgPool,
     redis,
     amqp,
+    auth,
     inflight,
     onShutdown: (fn) => void shutdownHooks.unshift(fn),
   };
 
   const closeClients = async () => {
-    await Promise.allSettled([pgPool?.end(), redis?.quit().catch(() => redis.disconnect()), amqp?.close()]);
+    await Promise.allSettled([
+      pgPool?.end(),
+      redis?.quit().catch(() => redis.disconnect()),
+      denylistRedis?.quit().catch(() => denylistRedis.disconnect()),
+      amqp?.close(),
+    ]);
   };
 
   try {
@@ -95,9 +123,10 @@ export async function buildService(def: ServiceDefinition, opts: BuildOptions = 
   const checks: Record<string, ReadyCheck> = {};
   if (pgPool) checks.postgres = () => pgPool.query('SELECT 1');
   if (redis) checks.redis = () => redis.ping();
-  if (amqp) checks.rabbitmq = async () => {
-    if (!amqp.connected) throw new Error('not connected');
-  };
+  if (amqp)
+    checks.rabbitmq = async () => {
+      if (!amqp.connected) throw new Error('not connected');
+    };
   Object.assign(checks, def.checks?.(ctx) ?? {});
 
   const app = await createServiceApp({
@@ -107,13 +136,15 @@ export async function buildService(def: ServiceDefinition, opts: BuildOptions = 
     ...(def.version ? { version: def.version } : {}),
     ...(def.bodyLimit ? { bodyLimit: def.bodyLimit } : {}),
   });
+  if (auth) installAuth(app, auth);
   if (def.routes) {
     const prefix = workload.kind === 'http' && workload.route ? workload.route : '';
     await app.register(async (scoped) => def.routes!(scoped as ServiceApp, ctx), { prefix });
   }
   const timeoutMs = config.number('SHUTDOWN_TIMEOUT_MS');
   app.addHook('onClose', async () => {
-    if (!(await inflight.drain(timeoutMs))) log.warn({ pending: inflight.size }, 'shutdown: in-flight work did not finish in time');
+    if (!(await inflight.drain(timeoutMs)))
+      log.warn({ pending: inflight.size }, 'shutdown: in-flight work did not finish in time');
     for (const fn of shutdownHooks) {
       try {
         await fn();

@@ -1,4 +1,13 @@
-import { createTestDatabase, eventually, startTcpProxy, testUrls, uniqueName, viaProxy, type TcpProxy, type TestDatabase } from '@hybrid/tools/test-env';
+import {
+  createTestDatabase,
+  eventually,
+  startTcpProxy,
+  testUrls,
+  uniqueName,
+  viaProxy,
+  type TcpProxy,
+  type TestDatabase,
+} from '@hybrid/tools/test-env';
 import { buildService, ConfigError, loadConfig, type BuiltService } from '../src';
 import { demoCatalog, demoService } from './fixtures/demo';
 
@@ -8,13 +17,23 @@ describe('config from the catalog contract', () => {
   const workload = demoCatalog.get('demo');
 
   it('refuses a missing required variable, naming it', () => {
-    expect(() => loadConfig(workload, { REDIS_URL: testUrls.redis, AMQP_URL: testUrls.amqp })).toThrow(ConfigError);
-    expect(() => loadConfig(workload, { REDIS_URL: testUrls.redis, AMQP_URL: testUrls.amqp })).toThrow(/DATABASE_URL is required/);
+    expect(() => loadConfig(workload, { REDIS_URL: testUrls.redis, AMQP_URL: testUrls.amqp })).toThrow(
+      ConfigError,
+    );
+    expect(() => loadConfig(workload, { REDIS_URL: testUrls.redis, AMQP_URL: testUrls.amqp })).toThrow(
+      /DATABASE_URL is required/,
+    );
   });
 
   it('names every malformed variable at once', () => {
     try {
-      loadConfig(workload, { DATABASE_URL: 'not a url', REDIS_URL: testUrls.redis, AMQP_URL: testUrls.amqp, PORT: 'eighty', LOG_LEVEL: 'loud' });
+      loadConfig(workload, {
+        DATABASE_URL: 'not a url',
+        REDIS_URL: testUrls.redis,
+        AMQP_URL: testUrls.amqp,
+        PORT: 'eighty',
+        LOG_LEVEL: 'loud',
+      });
       throw new Error('accepted');
     } catch (e) {
       const err = e as ConfigError;
@@ -26,7 +45,12 @@ describe('config from the catalog contract', () => {
   });
 
   it('applies defaults and types', () => {
-    const c = loadConfig(workload, { DATABASE_URL: 'postgres://x@h/db', REDIS_URL: 'redis://h', AMQP_URL: 'amqp://h', PORT: '8123' });
+    const c = loadConfig(workload, {
+      DATABASE_URL: 'postgres://x@h/db',
+      REDIS_URL: 'redis://h',
+      AMQP_URL: 'amqp://h',
+      PORT: '8123',
+    });
     expect(c.number('PORT')).toBe(8123);
     expect(c.string('GREETING')).toBe('hello');
     expect(c.string('REDIS_KEY_PREFIX')).toBe('demo:');
@@ -64,7 +88,11 @@ describe('a service built by the kit, with real PostgreSQL, Redis and RabbitMQ',
   });
 
   it('ran its migrations and serves its routes under the catalog route prefix', async () => {
-    const created = await svc.app.inject({ method: 'POST', url: '/api/v1/demo/items', payload: { name: 'can', count: 2 } });
+    const created = await svc.app.inject({
+      method: 'POST',
+      url: '/api/v1/demo/items',
+      payload: { name: 'can', count: 2 },
+    });
     expect(created.statusCode).toBe(201);
     const id = created.json<{ id: number }>().id;
     const got = await svc.app.inject({ url: `/api/v1/demo/items/${id}` });
@@ -73,7 +101,11 @@ describe('a service built by the kit, with real PostgreSQL, Redis and RabbitMQ',
   });
 
   it('answers validation errors with 422 in the FastAPI shape', async () => {
-    const r = await svc.app.inject({ method: 'POST', url: '/api/v1/demo/items', payload: { name: 'x', extra: true } });
+    const r = await svc.app.inject({
+      method: 'POST',
+      url: '/api/v1/demo/items',
+      payload: { name: 'x', extra: true },
+    });
     expect(r.statusCode).toBe(422);
     const detail = r.json<{ detail: { loc: (string | number)[]; msg: string; type: string }[] }>().detail;
     expect(detail).toEqual(
@@ -88,7 +120,12 @@ describe('a service built by the kit, with real PostgreSQL, Redis and RabbitMQ',
     expect(q.json().detail[0]).toMatchObject({ loc: ['query', 'ms'], type: 'integer_type' });
     const p = await svc.app.inject({ url: '/api/v1/demo/items/xyz' });
     expect(p.json().detail[0]).toMatchObject({ loc: ['path', 'id'] });
-    const bad = await svc.app.inject({ method: 'POST', url: '/api/v1/demo/items', headers: { 'content-type': 'application/json' }, payload: '{"name":' });
+    const bad = await svc.app.inject({
+      method: 'POST',
+      url: '/api/v1/demo/items',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"name":',
+    });
     expect(bad.statusCode).toBe(422);
     expect(bad.json().detail[0]).toMatchObject({ loc: ['body'], type: 'json_invalid' });
   });
@@ -104,9 +141,17 @@ describe('a service built by the kit, with real PostgreSQL, Redis and RabbitMQ',
   });
 
   it('describes every route in /openapi.json and serves /docs', async () => {
-    const spec = (await svc.app.inject({ url: '/openapi.json' })).json<{ paths: Record<string, Record<string, unknown>> }>();
+    const spec = (await svc.app.inject({ url: '/openapi.json' })).json<{
+      paths: Record<string, Record<string, unknown>>;
+    }>();
     expect(Object.keys(spec.paths).sort()).toEqual(
-      ['/api/v1/demo/boom', '/api/v1/demo/hello', '/api/v1/demo/items', '/api/v1/demo/items/{id}', '/api/v1/demo/slow'].sort(),
+      [
+        '/api/v1/demo/boom',
+        '/api/v1/demo/hello',
+        '/api/v1/demo/items',
+        '/api/v1/demo/items/{id}',
+        '/api/v1/demo/slow',
+      ].sort(),
     );
     expect(spec.paths['/api/v1/demo/items']).toHaveProperty('post.requestBody');
     const docs = await svc.app.inject({ url: '/docs/' });
@@ -117,7 +162,9 @@ describe('a service built by the kit, with real PostgreSQL, Redis and RabbitMQ',
   it('exposes request durations by route and status on /metrics', async () => {
     await svc.app.inject({ url: '/api/v1/demo/hello' });
     const m = (await svc.app.inject({ url: '/metrics' })).body;
-    expect(m).toMatch(/http_request_duration_seconds_count\{[^}]*route="\/api\/v1\/demo\/hello"[^}]*status_code="200"[^}]*\} [1-9]/);
+    expect(m).toMatch(
+      /http_request_duration_seconds_count\{[^}]*route="\/api\/v1\/demo\/hello"[^}]*status_code="200"[^}]*\} [1-9]/,
+    );
     expect(m).toContain('process_resident_memory_bytes');
   });
 
@@ -128,15 +175,27 @@ describe('a service built by the kit, with real PostgreSQL, Redis and RabbitMQ',
     expect(down.statusCode).toBe(503);
     expect(Object.keys(down.json().failed)).toEqual(['redis']);
     redisProxy.restore();
-    await eventually(async () => (await svc.app.inject({ url: '/ready' })).statusCode === 200, 15000, 'redis to come back');
+    await eventually(
+      async () => (await svc.app.inject({ url: '/ready' })).statusCode === 200,
+      15000,
+      'redis to come back',
+    );
 
     amqpProxy.cut();
-    await eventually(async () => {
-      const r = await svc.app.inject({ url: '/ready' });
-      return r.statusCode === 503 && 'rabbitmq' in r.json().failed;
-    }, 10000, 'rabbitmq to be reported down');
+    await eventually(
+      async () => {
+        const r = await svc.app.inject({ url: '/ready' });
+        return r.statusCode === 503 && 'rabbitmq' in r.json().failed;
+      },
+      10000,
+      'rabbitmq to be reported down',
+    );
     amqpProxy.restore();
-    await eventually(async () => (await svc.app.inject({ url: '/ready' })).statusCode === 200, 15000, 'rabbitmq to come back');
+    await eventually(
+      async () => (await svc.app.inject({ url: '/ready' })).statusCode === 200,
+      15000,
+      'rabbitmq to come back',
+    );
     expect((await svc.app.inject({ url: '/health' })).json()).toEqual({ status: 'ok' });
   });
 });

@@ -13,12 +13,20 @@ const freePort = () =>
     });
   });
 
-function start(env: Record<string, string>): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', 'test/fixtures/main-demo.ts'], {
-    cwd: pkg,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+function start(env: Record<string, string>): {
+  child: ChildProcess;
+  output: () => string;
+  exit: Promise<number | null>;
+} {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=development', '--import', 'tsx', 'test/fixtures/main-demo.ts'],
+    {
+      cwd: pkg,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -53,12 +61,18 @@ describe('a service process', () => {
     });
     const base = `http://127.0.0.1:${port}`;
     for (let i = 0; ; i++) {
-      const ok = await fetch(`${base}/health`).then((r) => r.ok, () => false);
+      const ok = await fetch(`${base}/health`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) break;
       if (i > 150) throw new Error(`service did not start:\n${p.output()}`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    const inflight = fetch(`${base}/api/v1/demo/slow?ms=1500`).then(async (r) => ({ status: r.status, body: await r.json() }));
+    const inflight = fetch(`${base}/api/v1/demo/slow?ms=1500`).then(async (r) => ({
+      status: r.status,
+      body: await r.json(),
+    }));
     await new Promise((r) => setTimeout(r, 300));
     p.child.kill('SIGTERM');
     const res = await inflight;
@@ -67,7 +81,13 @@ describe('a service process', () => {
     if (code !== 0) throw new Error(`exit ${code}:\n${p.output()}`);
     // Once draining began, new connections are refused.
     await expect(fetch(`${base}/health`)).rejects.toThrow();
-    const logs = p.output().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { msg: string });
-    expect(logs.map((l) => l.msg)).toEqual(expect.arrayContaining(['shutting down: draining in-flight work', 'stopped']));
+    const logs = p
+      .output()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { msg: string });
+    expect(logs.map((l) => l.msg)).toEqual(
+      expect.arrayContaining(['shutting down: draining in-flight work', 'stopped']),
+    );
   });
 });

@@ -3,6 +3,7 @@
  * database, Redis key prefix and RabbitMQ names, and removes them afterwards.
  */
 import { randomBytes } from 'node:crypto';
+import type { AddressInfo, Socket } from 'node:net';
 import { Client } from 'pg';
 
 export const testUrls = {
@@ -13,7 +14,10 @@ export const testUrls = {
 
 /** A short unique name for this test run: `<label>_<random>`, lowercase, safe as an identifier. */
 export function uniqueName(label: string): string {
-  const clean = label.toLowerCase().replace(/[^a-z0-9]+/g, '_').slice(0, 30);
+  const clean = label
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .slice(0, 30);
   return `${clean}_${randomBytes(4).toString('hex')}`;
 }
 
@@ -72,7 +76,7 @@ export async function startTcpProxy(target: string): Promise<TcpProxy> {
   const u = new URL(target);
   const host = u.hostname;
   const port = Number(u.port);
-  const sockets = new Set<import('node:net').Socket>();
+  const sockets = new Set<Socket>();
   let down = false;
   const server = net.createServer((client) => {
     if (down) return client.destroy();
@@ -89,7 +93,7 @@ export async function startTcpProxy(target: string): Promise<TcpProxy> {
     client.pipe(upstream).pipe(client);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const addr = server.address() as import('node:net').AddressInfo;
+  const addr = server.address() as AddressInfo;
   return {
     port: addr.port,
     cut() {
@@ -117,7 +121,11 @@ export function viaProxy(url: string, proxy: TcpProxy): string {
 }
 
 /** Polls `fn` until it returns true, or fails after `timeoutMs`. */
-export async function eventually(fn: () => Promise<boolean> | boolean, timeoutMs = 10000, what = 'condition'): Promise<void> {
+export async function eventually(
+  fn: () => Promise<boolean> | boolean,
+  timeoutMs = 10000,
+  what = 'condition',
+): Promise<void> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     if (await fn()) return;

@@ -7,8 +7,23 @@ export const tokenVerifierEnv: EnvContract = {
     description: 'JWKS of the auth service, used to verify access tokens.',
     default: 'http://auth:8000/.well-known/jwks.json',
   },
-  JWT_ISSUER: { type: 'string', description: 'Expected `iss` of access tokens.', default: 'waste-coach-auth' },
+  JWT_ISSUER: {
+    type: 'string',
+    description: 'Expected `iss` of access tokens.',
+    default: 'waste-coach-auth',
+  },
   JWT_AUDIENCE: { type: 'string', description: 'Expected `aud` of access tokens.', default: 'waste-coach' },
+  AUTH_DENYLIST_URL: {
+    type: 'url',
+    description: "Redis URL of the auth service's database, where logged-out tokens are denylisted.",
+    secret: true,
+    required: true,
+  },
+  AUTH_DENYLIST_PREFIX: {
+    type: 'string',
+    description: 'Key prefix the auth service writes its denylist with.',
+    default: 'auth:',
+  },
 };
 
 const apiResources: ResourceSpec = {
@@ -82,7 +97,11 @@ export const scan = api({
   env: {
     ...tokenVerifierEnv,
     IMAGES_BUCKET: { type: 'string', description: 'Bucket for scan images.', default: 'waste-coach-images' },
-    S3_ENDPOINT: { type: 'url', description: 'S3 endpoint override (tests, MinIO).', default: 'https://s3.ap-northeast-2.amazonaws.com' },
+    S3_ENDPOINT: {
+      type: 'url',
+      description: 'S3 endpoint override (tests, MinIO).',
+      default: 'https://s3.ap-northeast-2.amazonaws.com',
+    },
     MAX_UPLOAD_BYTES: { type: 'int', description: 'Largest accepted image.', default: '10485760', min: 1024 },
   },
   dependencies: {
@@ -107,6 +126,13 @@ export const character = api({
 export const location = api({
   name: 'location',
   description: 'Nearest collection points (recycling, clothing, batteries, e-waste).',
+  env: {
+    LOCATION_SEED_SAMPLE: {
+      type: 'bool',
+      description: 'Load the shipped Seoul sample points at start when the table is empty (demos).',
+      default: 'false',
+    },
+  },
   dependencies: { postgres: { server: 'postgres', database: 'location' } },
 });
 
@@ -121,9 +147,56 @@ export const chat = api({
   description: 'Disposal-guidance chatbot over WebSocket: retrieval over info data, optional LLM.',
   env: {
     ...tokenVerifierEnv,
-    LLM_BASE_URL: { type: 'string', description: 'OpenAI-compatible endpoint; empty = retrieval only.', default: '' },
+    LLM_BASE_URL: {
+      type: 'string',
+      description: 'OpenAI-compatible endpoint; empty = retrieval only.',
+      default: '',
+    },
     LLM_API_KEY: { type: 'string', description: 'Key for LLM_BASE_URL.', default: '', secret: true },
     LLM_MODEL: { type: 'string', description: 'Model name for LLM_BASE_URL.', default: 'gpt-4o-mini' },
+    LLM_TIMEOUT_MS: {
+      type: 'int',
+      description: 'Longest an LLM answer may take before it is abandoned.',
+      default: '30000',
+      min: 1000,
+      max: 300000,
+    },
+    CHAT_HISTORY_TTL_SEC: {
+      type: 'int',
+      description: "How long a user's conversation history is kept after their last message.",
+      default: '86400',
+      min: 1,
+      max: 2592000,
+    },
+    CHAT_HISTORY_MAX_MESSAGES: {
+      type: 'int',
+      description: 'Messages (questions and answers) kept per user and sent to the LLM as context.',
+      default: '20',
+      min: 0,
+      max: 200,
+    },
+    CHAT_RATE_LIMIT_PER_MIN: {
+      type: 'int',
+      description: 'Questions one user may ask in any 60-second window.',
+      default: '20',
+      min: 1,
+      max: 1000,
+    },
+    CHAT_MAX_MESSAGE_CHARS: {
+      type: 'int',
+      description: 'Longest accepted question, in characters.',
+      default: '1000',
+      min: 10,
+      max: 8000,
+    },
+    CHAT_AUTH_TIMEOUT_MS: {
+      type: 'int',
+      description:
+        'How long a connection without a token in its handshake may take to send its auth message.',
+      default: '5000',
+      min: 100,
+      max: 60000,
+    },
   },
   dependencies: {
     postgres: { server: 'postgres', database: 'info', owner: false },
@@ -146,7 +219,11 @@ export const workerStorage: WorkloadSpec = {
   port: 9101,
   env: {
     IMAGES_BUCKET: { type: 'string', description: 'Bucket for scan images.', default: 'waste-coach-images' },
-    S3_ENDPOINT: { type: 'url', description: 'S3 endpoint override (tests, MinIO).', default: 'https://s3.ap-northeast-2.amazonaws.com' },
+    S3_ENDPOINT: {
+      type: 'url',
+      description: 'S3 endpoint override (tests, MinIO).',
+      default: 'https://s3.ap-northeast-2.amazonaws.com',
+    },
   },
   dependencies: {
     postgres: { server: 'postgres', database: 'scan', owner: false },
@@ -165,8 +242,17 @@ export const workerAi: WorkloadSpec = {
   description: 'Classifies scanned items through a vision provider (OpenAI-compatible or label).',
   port: 9102,
   env: {
-    VISION_PROVIDER: { type: 'enum', values: ['label', 'openai'], description: 'Classifier.', default: 'label' },
-    VISION_BASE_URL: { type: 'string', description: 'OpenAI-compatible endpoint for the openai provider.', default: '' },
+    VISION_PROVIDER: {
+      type: 'enum',
+      values: ['label', 'openai'],
+      description: 'Classifier.',
+      default: 'label',
+    },
+    VISION_BASE_URL: {
+      type: 'string',
+      description: 'OpenAI-compatible endpoint for the openai provider.',
+      default: '',
+    },
     VISION_API_KEY: { type: 'string', description: 'Key for VISION_BASE_URL.', default: '', secret: true },
     VISION_MODEL: { type: 'string', description: 'Model for the openai provider.', default: 'gpt-4o' },
   },

@@ -1,0 +1,5 @@
+export * from './types';
+export * from './schemas';
+export * from './validate';
+export * from './words';
+export { ackError, ackOk } from './ack';

@@ -1,0 +1,123 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
+import {
+  createRemoteJWKSet,
+  errors as joseErrors,
+  jwtVerify,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+} from 'jose';
+import { HttpError } from './errors';
+
+/** Signing algorithms accepted for access tokens; `none` and HMAC are never accepted. */
+export const ACCESS_TOKEN_ALGORITHMS = ['EdDSA', 'ES256'] as const;
+/** JOSE `typ` header of access tokens (RFC 9068); refresh tokens carry another. */
+export const ACCESS_TOKEN_TYP = 'at+jwt';
+/** Key under which the auth service denylists a logged-out access token's `jti` until its `exp`. */
+export const denylistKey = (jti: string): string => `denylist:${jti}`;
+
+export interface AuthUser {
+  readonly id: string;
+  readonly jti: string;
+  readonly claims: JWTPayload;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The verified user, on routes that require or accept one. */
+    user: AuthUser | null;
+  }
+  interface FastifyContextConfig {
+    /** `required`: 401 without a valid access token; `optional`: verified when present. */
+    auth?: 'required' | 'optional';
+  }
+}
+
+export interface TokenVerifierOptions {
+  /** Where the keys come from: a JWKS URL (cached, refetched on an unknown `kid`) or a key set function. */
+  readonly jwks: string | JWTVerifyGetKey;
+  readonly issuer: string;
+  readonly audience: string;
+  /** Redis holding the auth service's denylist (no key prefix applied), and the prefix the auth service writes with. */
+  readonly denylist?: { readonly redis: Redis; readonly prefix: string };
+}
+
+export class TokenVerifier {
+  private readonly keys: JWTVerifyGetKey;
+  constructor(private readonly opts: TokenVerifierOptions) {
+    this.keys =
+      typeof opts.jwks === 'string'
+        ? createRemoteJWKSet(new URL(opts.jwks), { cooldownDuration: 5_000, cacheMaxAge: 600_000 })
+        : opts.jwks;
+  }
+
+  /** Verifies an access token: signature, pinned algorithm, `typ`, `iss`, `aud`, `exp`, and the denylist. */
+  async verify(token: string): Promise<AuthUser> {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, this.keys, {
+        algorithms: [...ACCESS_TOKEN_ALGORITHMS],
+        issuer: this.opts.issuer,
+        audience: this.opts.audience,
+        typ: ACCESS_TOKEN_TYP,
+        requiredClaims: ['exp', 'sub', 'jti'],
+      }));
+    } catch (err) {
+      if (err instanceof joseErrors.JWKSTimeout || (err as { code?: string }).code === 'ERR_JWKS_TIMEOUT') {
+        throw new HttpError(503, 'token keys are unavailable');
+      }
+      const reason = err instanceof joseErrors.JWTExpired ? 'token expired' : 'invalid token';
+      throw new HttpError(401, reason, { 'www-authenticate': `Bearer error="invalid_token"` });
+    }
+    const jti = String(payload.jti);
+    if (this.opts.denylist) {
+      let revoked: number;
+      try {
+        revoked = await this.opts.denylist.redis.exists(`${this.opts.denylist.prefix}${denylistKey(jti)}`);
+      } catch {
+        // Fail closed: a token whose revocation cannot be checked is not accepted.
+        throw new HttpError(503, 'token revocation check is unavailable');
+      }
+      if (revoked)
+        throw new HttpError(401, 'token revoked', { 'www-authenticate': `Bearer error="invalid_token"` });
+    }
+    return { id: String(payload.sub), jti, claims: payload };
+  }
+}
+
+function bearer(req: FastifyRequest): string | undefined {
+  const h = req.headers.authorization;
+  if (!h) return undefined;
+  const m = /^Bearer\s+(\S+)$/i.exec(h);
+  return m?.[1];
+}
+
+/** Checks tokens on routes whose config says `auth: 'required'` (or `'optional'`). */
+export function installAuth(app: FastifyInstance, verifier: TokenVerifier): void {
+  app.decorateRequest('user', null);
+  app.addHook('onRoute', (route) => {
+    if (route.config?.auth !== 'required') return;
+    // Documented in OpenAPI as a bearer-protected route with its 401 answer.
+    route.schema ??= {};
+    const schema = route.schema as { security?: unknown; response?: Record<string, unknown> };
+    schema.security ??= [{ bearerAuth: [] }];
+    if (schema.response && !schema.response[401]) {
+      schema.response[401] = {
+        type: 'object',
+        properties: { detail: { type: 'string' } },
+        required: ['detail'],
+      };
+    }
+  });
+  app.addHook('onRequest', async (req) => {
+    const mode = req.routeOptions.config?.auth;
+    if (!mode) return;
+    const token = bearer(req);
+    if (!token) {
+      if (mode === 'required')
+        throw new HttpError(401, 'not authenticated', { 'www-authenticate': 'Bearer' });
+      return;
+    }
+    req.user = await verifier.verify(token);
+  });
+}

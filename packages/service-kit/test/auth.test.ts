@@ -1,0 +1,126 @@
+import { createServer, type Server } from 'node:http';
+import { testUrls, uniqueName } from '@hybrid/tools/test-env';
+import { Redis } from 'ioredis';
+import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { buildService, denylistKey, type BuiltService } from '../src';
+import { demoCatalog, secureService } from './fixtures/demo';
+
+describe('access-token checks for services that need a user', () => {
+  let jwksServer: Server;
+  let svc: BuiltService;
+  let redis: Redis;
+  let privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
+  let publicJwk: JWK;
+  const prefix = `${uniqueName('authkit')}:`;
+  const iss = 'waste-coach-auth';
+  const aud = 'waste-coach';
+
+  const token = (
+    opts: { typ?: string; exp?: string | number; jti?: string; aud?: string; kid?: string } = {},
+  ) =>
+    new SignJWT({})
+      .setProtectedHeader({ alg: 'EdDSA', typ: opts.typ ?? 'at+jwt', kid: opts.kid ?? 'k1' })
+      .setIssuer(iss)
+      .setAudience(opts.aud ?? aud)
+      .setSubject('user-1')
+      .setJti(opts.jti ?? uniqueName('jti'))
+      .setIssuedAt()
+      .setExpirationTime(opts.exp ?? '5m')
+      .sign(privateKey);
+
+  beforeAll(async () => {
+    const pair = await generateKeyPair('EdDSA', { extractable: true });
+    privateKey = pair.privateKey;
+    publicJwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'EdDSA', use: 'sig' };
+    // A real HTTP JWKS endpoint, as the auth service serves it.
+    jwksServer = createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ keys: [publicJwk] }));
+    });
+    await new Promise<void>((r) => jwksServer.listen(0, '127.0.0.1', r));
+    const port = (jwksServer.address() as { port: number }).port;
+    redis = new Redis(testUrls.redis);
+    svc = await buildService(secureService, {
+      catalog: demoCatalog,
+      env: {
+        LOG_LEVEL: 'silent',
+        AUTH_JWKS_URL: `http://127.0.0.1:${port}/.well-known/jwks.json`,
+        AUTH_DENYLIST_URL: testUrls.redis,
+        AUTH_DENYLIST_PREFIX: prefix,
+      },
+    });
+  });
+  afterAll(async () => {
+    await svc?.close();
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length) await redis.del(...keys);
+    await redis?.quit();
+    await new Promise((r) => jwksServer.close(r));
+  });
+
+  const me = (auth?: string) =>
+    svc.app.inject({ url: '/api/v1/secure/me', headers: auth ? { authorization: auth } : {} });
+
+  it('accepts a valid access token and exposes the user', async () => {
+    const r = await me(`Bearer ${await token()}`);
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toEqual({ id: 'user-1' });
+  });
+
+  it('answers 401 with WWW-Authenticate when the token is missing', async () => {
+    const r = await me();
+    expect(r.statusCode).toBe(401);
+    expect(r.json()).toEqual({ detail: 'not authenticated' });
+    expect(r.headers['www-authenticate']).toBe('Bearer');
+  });
+
+  it('rejects tampered, expired, wrong-typ, wrong-audience, none and HS256 tokens', async () => {
+    const good = await token();
+    const [h, p, s] = good.split('.');
+    const tampered = `${h}.${Buffer.from(JSON.stringify({ sub: 'admin', iss, aud, exp: 9999999999, jti: 'x' })).toString('base64url')}.${s}`;
+    const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'at+jwt' })).toString('base64url')}.${p}.`;
+    const hs = await new SignJWT({ sub: 'user-1', jti: 'j' })
+      .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid: 'k1' })
+      .setIssuer(iss)
+      .setAudience(aud)
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode(JSON.stringify(publicJwk)));
+    const cases: [string, string][] = [
+      ['tampered', tampered],
+      ['expired', await token({ exp: Math.floor(Date.now() / 1000) - 10 })],
+      ['refresh token', await token({ typ: 'refresh+jwt' })],
+      ['other audience', await token({ aud: 'someone-else' })],
+      ['alg none', none],
+      ['HS256', hs],
+      ['garbage', 'not.a.jwt'],
+    ];
+    for (const [what, t] of cases) {
+      const r = await me(`Bearer ${t}`);
+      expect([what, r.statusCode]).toEqual([what, 401]);
+    }
+    expect((await me(`Bearer ${await token({ exp: Math.floor(Date.now() / 1000) - 10 })}`)).json()).toEqual({
+      detail: 'token expired',
+    });
+  });
+
+  it('rejects a token whose jti the auth service denylisted', async () => {
+    const jti = uniqueName('revoked');
+    const t = await token({ jti });
+    expect((await me(`Bearer ${t}`)).statusCode).toBe(200);
+    await redis.set(`${prefix}${denylistKey(jti)}`, '1', 'EX', 60);
+    const r = await me(`Bearer ${t}`);
+    expect(r.statusCode).toBe(401);
+    expect(r.json()).toEqual({ detail: 'token revoked' });
+  });
+
+  it('verifies optional-auth routes only when a token is sent, and documents bearer security', async () => {
+    expect((await svc.app.inject({ url: '/api/v1/secure/maybe' })).json()).toEqual({ id: null });
+    const r = await svc.app.inject({
+      url: '/api/v1/secure/maybe',
+      headers: { authorization: `Bearer ${await token()}` },
+    });
+    expect(r.json()).toEqual({ id: 'user-1' });
+    const spec = (await svc.app.inject({ url: '/openapi.json' })).json();
+    expect(spec.paths['/api/v1/secure/me'].get.security).toEqual([{ bearerAuth: [] }]);
+  });
+});
