@@ -46,6 +46,8 @@ const api = (
 export const auth = api({
   name: 'auth',
   description: 'Accounts, login, JWT issuing with refresh rotation, OAuth login, JWKS.',
+  // Fixed so that the JWKS default of every token-checking service (tokenVerifierEnv) reaches it.
+  port: 8000,
   env: {
     JWT_ISSUER: { type: 'string', description: '`iss` of issued tokens.', default: 'waste-coach-auth' },
     JWT_AUDIENCE: { type: 'string', description: '`aud` of issued tokens.', default: 'waste-coach' },
@@ -72,6 +74,51 @@ export const auth = api({
     ARGON2_MEMORY_KIB: { type: 'int', description: 'argon2id memory cost.', default: '19456', min: 19456 },
     ARGON2_TIME_COST: { type: 'int', description: 'argon2id iterations.', default: '2', min: 2 },
     ARGON2_PARALLELISM: { type: 'int', description: 'argon2id lanes.', default: '1', min: 1, max: 8 },
+    LOGIN_WINDOW_SEC: {
+      type: 'int',
+      description: 'Window of the login and registration rate limits.',
+      default: '900',
+      min: 1,
+      max: 86400,
+    },
+    LOGIN_MAX_FAILURES_PER_ACCOUNT: {
+      type: 'int',
+      description: 'Failed logins of one email per window before further attempts get 429.',
+      default: '5',
+      min: 1,
+    },
+    LOGIN_MAX_ATTEMPTS_PER_IP: {
+      type: 'int',
+      description: 'Login attempts from one client address per window before 429.',
+      default: '50',
+      min: 1,
+    },
+    REGISTER_MAX_PER_IP: {
+      type: 'int',
+      description: 'Registrations from one client address per window before 429.',
+      default: '10',
+      min: 1,
+    },
+    TRUSTED_PROXY_HOPS: {
+      type: 'int',
+      description:
+        'Proxies in front of the service (the ALB): the client address is taken that many entries from the right of X-Forwarded-For; 0 uses the socket address.',
+      default: '1',
+      min: 0,
+      max: 5,
+    },
+    OAUTH_PROVIDERS: {
+      type: 'string',
+      description:
+        'JSON array of OAuth/OIDC providers: {"name","preset"?: "google"|"kakao"|"naver","clientId","clientSecret"?,"issuer"?,"authorizationEndpoint"?,"tokenEndpoint"?,"userinfoEndpoint"?,"jwksUri"?,"scopes"?,"tokenAuthMethod"?,"trustEmail"?}. Unset: no OAuth login.',
+      secret: true,
+    },
+    OAUTH_CALLBACK_BASE_URL: {
+      type: 'url',
+      description:
+        'Public base URL of this service; provider callbacks go to <base>/api/v1/auth/oauth/<name>/callback.',
+      default: 'http://localhost:8000',
+    },
   },
   dependencies: {
     postgres: { server: 'postgres', database: 'auth' },
@@ -83,7 +130,22 @@ export const auth = api({
 export const my = api({
   name: 'my',
   description: 'User profile, settings and account deletion.',
-  env: { ...tokenVerifierEnv },
+  env: {
+    ...tokenVerifierEnv,
+    AUTH_URL: {
+      type: 'url',
+      description:
+        "Base URL of the auth service (profile seeding and account deletion, with the user's token).",
+      default: 'http://auth:8000',
+    },
+    AUTH_TIMEOUT_MS: {
+      type: 'int',
+      description: 'Timeout of calls to the auth service.',
+      default: '3000',
+      min: 100,
+      max: 30000,
+    },
+  },
   dependencies: {
     postgres: { server: 'postgres', database: 'my' },
     redis: { server: 'redis', keyPrefix: 'my:' },

@@ -1,0 +1,4 @@
+import { runService } from '@hybrid/service-kit';
+import { authService } from './app';
+
+void runService(authService);

@@ -1,0 +1,186 @@
+import { resolve } from 'node:path';
+import { parse } from 'yaml';
+import { withoutAws } from '../src/architecture';
+import { buildPi } from '../src/clusters/pi';
+import { configFromEnv, defaultConfig } from '../src/config';
+import { diffOutputs, summary, synthAll, synthCluster, type SynthResult } from '../src/synth';
+import { validateObjects } from '../src/validate';
+
+const root = resolve(__dirname, '../..');
+let result: SynthResult;
+
+beforeAll(async () => {
+  result = await synthAll(configFromEnv({}), root);
+});
+
+describe('synth', () => {
+  it('fresh synth equals the committed dist and docs/architecture.md (run `pnpm synth` and commit)', () => {
+    expect(
+      diffOutputs(result, resolve(root, 'infra-k8s/dist'), resolve(root, 'docs/architecture.md'), root),
+    ).toEqual([]);
+  });
+
+  it('writes <folder>/<kind>-<name>.yaml with stable readable names', () => {
+    for (const c of result.clusters) {
+      for (const [file, text] of c.files) {
+        const o = parse(text) as { kind: string; metadata: { name: string } };
+        expect(file).toBe(`${file.split('/')[0]}/${o.kind.toLowerCase()}-${o.metadata.name}.yaml`);
+        expect(o.metadata.name).not.toMatch(/-[0-9a-f]{8}$/);
+      }
+    }
+    expect([...result.clusters[0]!.files.keys()]).toContain('game/deployment-game-server.yaml');
+    expect([...result.clusters[1]!.files.keys()]).toContain('waste-coach/ingress-waste-coach-api.yaml');
+  });
+
+  it('every object validates against the Kubernetes, ArgoCD and CRD schemas', async () => {
+    const all = result.clusters.flatMap((c) => c.objects);
+    expect(all.length).toBeGreaterThan(100);
+    expect(await validateObjects(all)).toEqual([]);
+  });
+
+  it('deploys every catalog workload of each cluster', () => {
+    for (const c of result.clusters) {
+      const names = new Set(
+        c.objects
+          .filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet')
+          .map((o) => o.metadata?.name),
+      );
+      expect([...c.build.namespaces.keys()].filter((n) => !names.has(n))).toEqual([]);
+    }
+    const kubeadm = result.clusters[1]!;
+    expect(kubeadm.build.namespaces.size).toBe(12);
+  });
+
+  it('routes every API under its catalog route on the ALB', () => {
+    const ing = result.clusters[1]!.objects.find(
+      (o) => o.kind === 'Ingress' && o.metadata?.name === 'waste-coach-api',
+    ) as { spec: { rules: { http: { paths: { path: string }[] } }[] } };
+    expect(ing.spec.rules[0]!.http.paths.map((p) => p.path).sort()).toEqual(
+      ['auth', 'character', 'chat', 'info', 'location', 'my', 'scan'].map((s) => `/api/v1/${s}`),
+    );
+  });
+
+  it('prints a summary with objects per kind and a memory bar', () => {
+    const s = summary(result.clusters[0]!);
+    expect(s).toMatch(/^pi: \d+ objects in 5 folders/);
+    expect(s).toMatch(/Deployment 2/);
+    expect(s).toMatch(/memory pi\s+\[#+-*\] \d+\/3584 MiB \(\d+%\)/);
+  });
+});
+
+describe('snapshots (one per chart)', () => {
+  for (const cluster of ['pi', 'kubeadm']) {
+    it(`${cluster}`, () => {
+      const c = result.clusters.find((x) => x.name === cluster)!;
+      for (const folder of c.build.folders.keys()) {
+        const files = [...c.files.entries()].filter(([f]) => f.startsWith(`${folder}/`));
+        expect(Object.fromEntries(files)).toMatchSnapshot(`${cluster}/${folder}`);
+      }
+    });
+  }
+});
+
+describe('checks that fail the synth', () => {
+  it('capacity: a Pi with a large system reserve is over budget, with the table', async () => {
+    const cfg = configFromEnv({ PI_SYSTEM_RESERVE_MIB: '1536' });
+    await expect(synthCluster(buildPi(cfg))).rejects.toThrow(
+      /cluster "pi" is over its memory budget:\n {2}pool pi: \d+ MiB of 2560 MiB {2}OVER by \d+ MiB[\s\S]*game\/game-server\s+3\s+256\s+768/,
+    );
+  });
+
+  it('bad configuration names the variable', () => {
+    expect(() => configFromEnv({ PI_SYSTEM_RESERVE_MIB: 'lots', KUBEADM_TOPOLOGY: 'huge' })).toThrow(
+      /KUBEADM_TOPOLOGY="huge" is not one of tiered-4, per-service-14[\s\S]*PI_SYSTEM_RESERVE_MIB="lots" must be a whole number/,
+    );
+  });
+
+  it('configuration from the environment reaches the manifests', async () => {
+    const cfg = configFromEnv({
+      IMAGE_REGISTRY: 'ghcr.io/acme',
+      ACM_CERTIFICATE_ARN: 'arn:aws:acm:ap-northeast-2:123456789012:certificate/x-1',
+      KUBEADM_TOPOLOGY: 'per-service-14',
+    });
+    expect(cfg.imageRegistry).toBe('ghcr.io/acme');
+    const pi = await synthCluster(buildPi(cfg));
+    const dep = pi.objects.find((o) => o.kind === 'Deployment' && o.metadata?.name === 'game-server') as {
+      spec: { template: { spec: { containers: { image: string }[] } } };
+    };
+    expect(dep.spec.template.spec.containers[0]!.image).toMatch(/^ghcr\.io\/acme\/hybrid\/game-server:/);
+    expect(defaultConfig.imageRegistry).toBeUndefined();
+  });
+});
+
+describe('architecture document', () => {
+  it('draws both clusters, the tunnel and the AWS side from the catalog and the constructs', () => {
+    const doc = result.architecture;
+    expect(doc.match(/```mermaid/g)?.length).toBe(4);
+    expect(doc).toContain('## Cluster `pi`');
+    expect(doc).toContain('## Cluster `kubeadm`');
+    expect(doc).toMatch(/kubeadm_scan -->\|amqp\| kubeadm_rabbitmq/);
+    expect(doc).toMatch(/kubeadm_alb -->\|\/api\/v1\/auth\| kubeadm_auth/);
+    expect(doc).toMatch(/pi_game_server -->\|postgres drawguess\| ext_rds/);
+    expect(withoutAws(doc)).not.toContain('flowchart LR\n  subgraph aws');
+  });
+});
+
+describe('schema validation errors', () => {
+  const base = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x', namespace: 'n' } };
+  it('a Deployment without a selector and a template', async () => {
+    const errs = await validateObjects([{ ...base, spec: { replicas: 'two' } }]);
+    expect(errs.length).toBeGreaterThan(0);
+    expect(errs[0]!.object).toBe('Deployment/n/x');
+  });
+  it('an ArgoCD Application with a wrong field type', async () => {
+    const errs = await validateObjects([
+      {
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'Application',
+        metadata: { name: 'a' },
+        spec: { project: 1, destination: {}, source: {} },
+      },
+    ]);
+    expect(errs.length).toBeGreaterThan(0);
+  });
+  it('CRDs without a model are checked structurally', async () => {
+    const errs = await validateObjects([
+      {
+        apiVersion: 'monitoring.coreos.com/v1',
+        kind: 'ServiceMonitor',
+        metadata: { name: 's' },
+        spec: { endpoints: [] },
+      },
+      {
+        apiVersion: 'monitoring.coreos.com/v1',
+        kind: 'PrometheusRule',
+        metadata: { name: 'r' },
+        spec: { groups: [{ name: 'g', rules: [{ alert: 'A', expr: 'up', for: 'soon' }] }] },
+      },
+      {
+        apiVersion: 'external-secrets.io/v1',
+        kind: 'ExternalSecret',
+        metadata: { name: 'e' },
+        spec: { secretStoreRef: { name: 's', kind: 'Vault' } },
+      },
+      { apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name: 'p' }, spec: {} },
+    ]);
+    expect(errs.map((e) => e.message)).toEqual([
+      'spec.selector must be a label selector',
+      'spec.endpoints must be a non-empty list',
+      'spec.groups[0].rules[0].for "soon" is not a duration',
+      'spec.secretStoreRef needs a name and kind SecretStore or ClusterSecretStore',
+      'spec.target.name is required',
+      'spec.data must be a non-empty list',
+      'spec.addresses must be a non-empty list of ranges',
+    ]);
+  });
+  it('an unknown kind has no schema', async () => {
+    expect(
+      await validateObjects([{ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } }]),
+    ).toEqual([
+      {
+        object: 'Widget/w',
+        message: 'no schema for example.com/v1/Widget: add a model or a structural check',
+      },
+    ]);
+  });
+});
