@@ -73,3 +73,24 @@ if [ "${#missing[@]}" -gt 0 ]; then
   for m in "${missing[@]}"; do echo "test-services: $m" >&2; done
   exit 1
 fi
+
+# The AWS construct tests run `nginx -t` on the proxy's rendered configuration and
+# `cloud-init schema --config-file` on every rendered user-data document: both binaries come from
+# Debian packages. Use what is installed; else install as root with apt; else name what is missing.
+ensure_tools() {
+  local need=() pkg bin
+  for pair in nginx:nginx cloud-init:cloud-init openssl:openssl; do
+    bin="${pair%%:*}"; pkg="${pair#*:}"
+    command -v "$bin" >/dev/null 2>&1 || [ -x "/usr/sbin/$bin" ] || need+=("$pkg")
+  done
+  [ "${#need[@]}" -eq 0 ] && { echo "test-services: nginx, cloud-init and openssl are installed" >&2; return 0; }
+  if apt_install "${need[@]}"; then
+    # Only the binaries are needed: keep the packaged nginx from serving on port 80.
+    if command -v systemctl >/dev/null 2>&1; then systemctl disable --now nginx >/dev/null 2>&1 || true; fi
+    echo "test-services: installed ${need[*]}" >&2
+    return 0
+  fi
+  echo "test-services: missing Debian packages for the AWS construct tests: ${need[*]} (run: sudo apt-get install ${need[*]})" >&2
+  return 1
+}
+ensure_tools || exit 1

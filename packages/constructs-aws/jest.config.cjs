@@ -1,0 +1,1 @@
+module.exports = require('@hybrid/tools/jest-preset').preset(__dirname);
