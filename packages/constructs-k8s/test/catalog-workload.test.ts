@@ -40,7 +40,12 @@ describe('HttpService', () => {
       const e = container.env.find((x: { name: string }) => x.name === name);
       if (spec.secret) {
         expect(e.value).toBeUndefined();
-        expect(e.valueFrom.secretKeyRef).toEqual({ name: secretNameOf('auth'), key: name });
+        // A secret the service can run without is an optional reference; a required one is not.
+        expect(e.valueFrom.secretKeyRef).toEqual({
+          name: secretNameOf('auth'),
+          key: name,
+          ...(spec.required ? {} : { optional: true }),
+        });
       } else expect(e.value).toBe(spec.default);
     }
     expect(JSON.stringify(objs)).not.toMatch(/PRIVATE|BEGIN|password=/i);
@@ -98,11 +103,14 @@ describe('HttpService', () => {
 
   it('maps each secret variable in the ExternalSecret', () => {
     const es = find(objs, 'ExternalSecret');
-    expect(es.spec.data.map((d: { secretKey: string }) => d.secretKey)).toEqual([
-      'DATABASE_URL',
-      'REDIS_URL',
-      'JWT_SIGNING_KEYS',
-    ]);
+    expect(es.spec.data.map((d: { secretKey: string }) => d.secretKey)).toEqual(
+      Object.entries(auth.env)
+        .filter(([, spec]) => spec.secret)
+        .map(([name]) => name),
+    );
+    expect(es.spec.data.map((d: { secretKey: string }) => d.secretKey)).toEqual(
+      expect.arrayContaining(['DATABASE_URL', 'REDIS_URL', 'JWT_SIGNING_KEYS']),
+    );
     expect(es.spec.secretStoreRef).toEqual({ kind: 'ClusterSecretStore', name: 'aws-secrets-manager' });
   });
 
