@@ -23,6 +23,7 @@ import {
   Type,
   UnprocessableError,
   ValidationErrorResponse,
+  withTransaction,
   type ServiceContext,
   type ServiceDefinition,
   type Static,
@@ -324,9 +325,7 @@ export function createScanService(opts: ScanServiceOptions = {}): ServiceDefinit
             if (status === 404) throw new HttpError(409, 'upload the image to uploadUrl before submitting');
             throw err;
           }
-          const client = await db.connect();
-          try {
-            await client.query('BEGIN');
+          await withTransaction(db, async (client) => {
             const { rowCount } = await client.query(
               `UPDATE scans SET status = 'queued', submitted_at = now()
                  WHERE id = $1 AND status = 'awaiting_upload'`,
@@ -334,13 +333,7 @@ export function createScanService(opts: ScanServiceOptions = {}): ServiceDefinit
             );
             // Published before the commit: if the broker does not confirm, nothing changed.
             if (rowCount) await publishTo(amqp, topology, prefix, 'q.storage', { scanId: scan.id });
-            await client.query('COMMIT');
-          } catch (err) {
-            await client.query('ROLLBACK').catch(() => undefined);
-            throw err;
-          } finally {
-            client.release();
-          }
+          });
           return reply.code(202).send({ scanId: scan.id, status: 'queued' });
         },
       );
