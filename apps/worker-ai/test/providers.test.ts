@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { PermanentError } from '@hybrid/queue';
@@ -8,23 +9,8 @@ import { classifyScan, InfoDatabaseGuide, LabelProvider, OpenAiProvider } from '
 
 /** The info service's own migrations: worker-ai reads that database. */
 const infoMigrationsDir = join(__dirname, '..', '..', 'info', 'migrations');
-
-const testInfoData = `
-TRUNCATE categories, materials, disposal_steps RESTART IDENTITY CASCADE;
-INSERT INTO categories (slug, name_en, name_ko, summary_en, summary_ko, position) VALUES
-  ('plastic', 'Plastic', '플라스틱', 'Clean plastic containers go to plastic recycling.', '깨끗한 플라스틱 용기는 플라스틱 재활용으로.', 1),
-  ('glass', 'Glass', '유리', 'Glass bottles go to glass recycling.', '유리병은 유리 재활용으로.', 2),
-  ('battery', 'Batteries', '폐건전지', 'Batteries go to the battery collection box.', '폐건전지는 수거함으로.', 3);
-INSERT INTO materials (slug, category_id, name_en, name_ko) VALUES
-  ('pet-bottle', 1, 'PET bottle', '페트병'),
-  ('glass-bottle', 2, 'Glass bottle', '유리병');
-INSERT INTO disposal_steps (category_id, position, text_en, text_ko) VALUES
-  (1, 1, 'Empty and rinse it.', '내용물을 비우고 헹구세요.'),
-  (1, 2, 'Remove the label.', '라벨을 제거하세요.'),
-  (1, 3, 'Put it in the plastic bin.', '플라스틱 수거함에 넣으세요.'),
-  (2, 1, 'Empty it and remove the cap.', '비우고 뚜껑을 제거하세요.'),
-  (3, 1, 'Tape the terminals.', '단자에 테이프를 붙이세요.');
-`;
+/** A small data set of the tests' own in place of the info seed (the scan pipeline tests use it too). */
+const testInfoData = readFileSync(join(__dirname, 'fixtures', 'info-data.sql'), 'utf8');
 
 type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
 
@@ -72,7 +58,6 @@ describe('vision providers', () => {
     db = await createTestDatabase('vision');
     pool = new pg.Pool({ connectionString: db.url, max: 2 });
     await runMigrations(db.url, infoMigrationsDir, createLogger('test', 'silent'));
-    // The info service's real schema, with a small data set of this test's own in place of its seed.
     await pool.query(testInfoData);
     guide = new InfoDatabaseGuide(pool);
     model = await startModelServer();
