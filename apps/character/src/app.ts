@@ -2,9 +2,8 @@ import { join } from 'node:path';
 import { catalog } from '@hybrid/catalog';
 import {
   attachConsumers,
-  consumersOf,
   parseCompleted,
-  useTopology,
+  startServiceConsumer,
   type ScanCompleted,
   type Topology,
 } from '@hybrid/queue';
@@ -154,17 +153,10 @@ export function createCharacterService(opts: CharacterServiceOptions = {}): Serv
       );
     },
     start: async (ctx) => {
-      const prefix = ctx.config.string('QUEUE_PREFIX');
-      await useTopology(ctx.amqp!, topology, prefix);
-      await consumersOf(ctx).start({
-        amqp: ctx.amqp!,
-        topology,
-        prefix,
+      await startServiceConsumer(ctx, topology, {
         queue: 'q.batch',
-        log: ctx.log,
         prefetch: 16,
         parse: parseCompleted,
-        track: (p) => ctx.inflight.track(p),
         handle: async (e) => {
           await awardScan(ctx.pg!, e);
         },

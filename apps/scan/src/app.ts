@@ -5,13 +5,12 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { catalog } from '@hybrid/catalog';
 import {
   attachConsumers,
-  consumersOf,
   createS3,
   imageKeys,
   parseClassified,
   PermanentError,
   publishTo,
-  useTopology,
+  startServiceConsumer,
   type ScanCompleted,
   type ScanResult,
   type Topology,
@@ -465,16 +464,10 @@ export function createScanService(opts: ScanServiceOptions = {}): ServiceDefinit
       const prefix = ctx.config.string('QUEUE_PREFIX');
       await st.listener.start();
       ctx.onShutdown(() => st.listener.close());
-      await useTopology(ctx.amqp!, topology, prefix);
-      await consumersOf(ctx).start({
-        amqp: ctx.amqp!,
-        topology,
-        prefix,
+      await startServiceConsumer(ctx, topology, {
         queue: 'q.api',
-        log: ctx.log,
         prefetch: 16,
         parse: parseClassified,
-        track: (p) => ctx.inflight.track(p),
         handle: (job) => commitResult(ctx, topology, prefix, job.scanId, job.result),
         onDead: async (job, err) => {
           if (!job) return;
