@@ -6,13 +6,13 @@ import {
   TokenVerifier,
   Type,
   ValidationErrorResponse,
+  withTransaction,
   type ServiceApp,
   type ServiceContext,
   type ServiceDefinition,
   type Static,
 } from '@hybrid/service-kit';
 import type { FastifyRequest } from 'fastify';
-import type pg from 'pg';
 import { loadSigningKeys, type SigningKeys } from './keys';
 import { loadProviders, randomToken, type ExternalProfile, type OAuthProvider } from './oauth';
 import { checkPassword, PasswordHasher } from './passwords';
@@ -45,21 +45,6 @@ function clientIp(req: FastifyRequest, hops: number): string {
 }
 
 const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === '23505';
-
-async function inTransaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-  const c = await pool.connect();
-  try {
-    await c.query('BEGIN');
-    const out = await fn(c);
-    await c.query('COMMIT');
-    return out;
-  } catch (err) {
-    await c.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    c.release();
-  }
-}
 
 async function routes(app: ServiceApp, ctx: ServiceContext): Promise<void> {
   const { config } = ctx;
@@ -247,7 +232,7 @@ async function routes(app: ServiceApp, ctx: ServiceContext): Promise<void> {
     async (req, reply) => {
       const u = req.user!;
       await tokens.denylist(u.jti, Number(u.claims.exp));
-      await inTransaction(pool, async (c) => {
+      await withTransaction(pool, async (c) => {
         await c.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [u.id]);
         await tokens.revokeUser(u.id, c);
         await c.query('DELETE FROM users WHERE id = $1', [u.id]);
@@ -344,7 +329,7 @@ async function routes(app: ServiceApp, ctx: ServiceContext): Promise<void> {
   /** Finds or creates the user for a provider identity; links to an existing account by verified email. */
   async function linkAccount(providerName: string, profile: ExternalProfile): Promise<string> {
     let revoke: string | undefined;
-    const id = await inTransaction(pool!, async (c) => {
+    const id = await withTransaction(pool!, async (c) => {
       const { rows } = await c.query<{ user_id: string }>(
         'SELECT user_id FROM identities WHERE provider = $1 AND subject = $2',
         [providerName, profile.subject],

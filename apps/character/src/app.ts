@@ -2,13 +2,12 @@ import { join } from 'node:path';
 import { catalog } from '@hybrid/catalog';
 import {
   attachConsumers,
-  consumersOf,
   parseCompleted,
-  useTopology,
+  startServiceConsumer,
   type ScanCompleted,
   type Topology,
 } from '@hybrid/queue';
-import { Type, type ServiceDefinition } from '@hybrid/service-kit';
+import { Type, withTransaction, type ServiceDefinition } from '@hybrid/service-kit';
 import type pg from 'pg';
 import { BADGES, levelOf, xpForScan } from './rules';
 
@@ -19,58 +18,55 @@ export interface CharacterServiceOptions {
   readonly topology?: Topology;
 }
 
+/** Thrown inside the award transaction to roll it back when the scan was awarded before. */
+const ALREADY_AWARDED = Symbol('already awarded');
+
 /**
  * Awards the XP of one completed scan, exactly once: the award row keyed by scan id, the
  * character's totals and any new badges commit together, or not at all.
  * Returns false when the scan was awarded before (a redelivered or repeated event).
  */
 export async function awardScan(db: pg.Pool, e: ScanCompleted): Promise<boolean> {
-  const client = await db.connect();
   try {
-    await client.query('BEGIN');
-    await client.query('INSERT INTO characters (user_id) VALUES ($1) ON CONFLICT (user_id) DO NOTHING', [
-      e.userId,
-    ]);
-    // Serialises the user's awards, so "first of its category" and badge counts are exact.
-    await client.query('SELECT 1 FROM characters WHERE user_id = $1 FOR UPDATE', [e.userId]);
-    const seen = await client.query('SELECT 1 FROM xp_awards WHERE scan_id = $1', [e.scanId]);
-    if (seen.rowCount) {
-      await client.query('ROLLBACK');
-      return false;
-    }
-    const first = e.category
-      ? !(
-          await client.query('SELECT 1 FROM xp_awards WHERE user_id = $1 AND category = $2 LIMIT 1', [
-            e.userId,
-            e.category,
-          ])
-        ).rowCount
-      : false;
-    const xp = xpForScan(e.category, first);
-    await client.query(
-      'INSERT INTO xp_awards (scan_id, user_id, xp, category, completed_at) VALUES ($1, $2, $3, $4, $5)',
-      [e.scanId, e.userId, xp, e.category, e.completedAt],
-    );
-    const { rows } = await client.query<{ scans: number; categories: number }>(
-      `UPDATE characters SET xp = xp + $2, scans = scans + 1, updated_at = now() WHERE user_id = $1
-       RETURNING scans, (SELECT count(DISTINCT category)::int FROM xp_awards WHERE user_id = $1) AS categories`,
-      [e.userId, xp],
-    );
-    const stats = rows[0]!;
-    const earned = BADGES.filter((b) => b.earned(stats)).map((b) => b.id);
-    if (earned.length) {
+    return await withTransaction(db, async (client) => {
+      await client.query('INSERT INTO characters (user_id) VALUES ($1) ON CONFLICT (user_id) DO NOTHING', [
+        e.userId,
+      ]);
+      // Serialises the user's awards, so "first of its category" and badge counts are exact.
+      await client.query('SELECT 1 FROM characters WHERE user_id = $1 FOR UPDATE', [e.userId]);
+      const seen = await client.query('SELECT 1 FROM xp_awards WHERE scan_id = $1', [e.scanId]);
+      if (seen.rowCount) throw ALREADY_AWARDED;
+      const first = e.category
+        ? !(
+            await client.query('SELECT 1 FROM xp_awards WHERE user_id = $1 AND category = $2 LIMIT 1', [
+              e.userId,
+              e.category,
+            ])
+          ).rowCount
+        : false;
+      const xp = xpForScan(e.category, first);
       await client.query(
-        `INSERT INTO badges (user_id, badge) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`,
-        [e.userId, earned],
+        'INSERT INTO xp_awards (scan_id, user_id, xp, category, completed_at) VALUES ($1, $2, $3, $4, $5)',
+        [e.scanId, e.userId, xp, e.category, e.completedAt],
       );
-    }
-    await client.query('COMMIT');
-    return true;
+      const { rows } = await client.query<{ scans: number; categories: number }>(
+        `UPDATE characters SET xp = xp + $2, scans = scans + 1, updated_at = now() WHERE user_id = $1
+         RETURNING scans, (SELECT count(DISTINCT category)::int FROM xp_awards WHERE user_id = $1) AS categories`,
+        [e.userId, xp],
+      );
+      const stats = rows[0]!;
+      const earned = BADGES.filter((b) => b.earned(stats)).map((b) => b.id);
+      if (earned.length) {
+        await client.query(
+          `INSERT INTO badges (user_id, badge) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`,
+          [e.userId, earned],
+        );
+      }
+      return true;
+    });
   } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    if (err === ALREADY_AWARDED) return false;
     throw err;
-  } finally {
-    client.release();
   }
 }
 
@@ -157,17 +153,10 @@ export function createCharacterService(opts: CharacterServiceOptions = {}): Serv
       );
     },
     start: async (ctx) => {
-      const prefix = ctx.config.string('QUEUE_PREFIX');
-      await useTopology(ctx.amqp!, topology, prefix);
-      await consumersOf(ctx).start({
-        amqp: ctx.amqp!,
-        topology,
-        prefix,
+      await startServiceConsumer(ctx, topology, {
         queue: 'q.batch',
-        log: ctx.log,
         prefetch: 16,
         parse: parseCompleted,
-        track: (p) => ctx.inflight.track(p),
         handle: async (e) => {
           await awardScan(ctx.pg!, e);
         },

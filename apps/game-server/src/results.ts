@@ -1,4 +1,4 @@
-import type { Logger } from '@hybrid/service-kit';
+import { withTransaction, type Logger } from '@hybrid/service-kit';
 import type pg from 'pg';
 import type { GameResult } from './model';
 import type { Store } from './store';
@@ -94,9 +94,7 @@ export class Results {
   }
 
   private async write(pool: pg.Pool, r: GameResult): Promise<void> {
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
+    await withTransaction(pool, async (client) => {
       const ins = await client.query(
         `INSERT INTO game_results (id, room_code, language, rounds, player_count, finished_at)
          VALUES ($1, $2, $3, $4, $5, to_timestamp($6 / 1000.0)) ON CONFLICT (id) DO NOTHING`,
@@ -110,13 +108,7 @@ export class Results {
           );
         }
       }
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   /** Best single-game scores. Throws when PostgreSQL is configured but unreachable. */

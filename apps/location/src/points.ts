@@ -1,4 +1,5 @@
 /** Collection points: their categories, validation, and the importer's parsers and upsert. */
+import { withTransaction } from '@hybrid/service-kit';
 import type pg from 'pg';
 
 export const CATEGORIES = ['recycling', 'clothing', 'battery', 'lamp', 'e-waste', 'large-item'] as const;
@@ -247,11 +248,9 @@ export interface ImportResult {
  * nothing, an edited row is updated in place (same public id), a failure leaves the table as it was.
  */
 export async function importPoints(pool: pg.Pool, points: readonly PointInput[]): Promise<ImportResult> {
-  const client = await pool.connect();
   let inserted = 0;
   let updated = 0;
-  try {
-    await client.query('BEGIN');
+  await withTransaction(pool, async (client) => {
     const BATCH = 1000;
     for (let i = 0; i < points.length; i += BATCH) {
       const batch = points.slice(i, i + BATCH);
@@ -281,12 +280,6 @@ export async function importPoints(pool: pg.Pool, points: readonly PointInput[])
         else updated++;
       }
     }
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
   return { inserted, updated, unchanged: points.length - inserted - updated };
 }

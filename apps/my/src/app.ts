@@ -5,12 +5,12 @@ import {
   HttpError,
   Type,
   ValidationErrorResponse,
+  withTransaction,
   type ServiceApp,
   type ServiceContext,
   type ServiceDefinition,
 } from '@hybrid/service-kit';
 import type { FastifyRequest } from 'fastify';
-import type pg from 'pg';
 
 const Profile = Type.Object({
   userId: Type.String({ format: 'uuid' }),
@@ -231,19 +231,11 @@ async function routes(app: ServiceApp, ctx: ServiceContext): Promise<void> {
     },
     async (req, reply) => {
       const userId = req.user!.id;
-      const client: pg.PoolClient = await pool.connect();
-      try {
-        await client.query('BEGIN');
+      await withTransaction(pool, async (client) => {
         await client.query('DELETE FROM profiles WHERE user_id = $1', [userId]);
         const { status } = await auth.call('DELETE', '/me', bearerToken(req));
         if (status !== 204) throw new HttpError(503, 'the auth service did not delete the account');
-        await client.query('COMMIT');
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      } finally {
-        client.release();
-      }
+      });
       req.log.info({ user: userId }, 'account deleted');
       return reply.code(204).send(null);
     },

@@ -5,13 +5,12 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { catalog } from '@hybrid/catalog';
 import {
   attachConsumers,
-  consumersOf,
   createS3,
   imageKeys,
   parseClassified,
   PermanentError,
   publishTo,
-  useTopology,
+  startServiceConsumer,
   type ScanCompleted,
   type ScanResult,
   type Topology,
@@ -23,6 +22,7 @@ import {
   Type,
   UnprocessableError,
   ValidationErrorResponse,
+  withTransaction,
   type ServiceContext,
   type ServiceDefinition,
   type Static,
@@ -324,9 +324,7 @@ export function createScanService(opts: ScanServiceOptions = {}): ServiceDefinit
             if (status === 404) throw new HttpError(409, 'upload the image to uploadUrl before submitting');
             throw err;
           }
-          const client = await db.connect();
-          try {
-            await client.query('BEGIN');
+          await withTransaction(db, async (client) => {
             const { rowCount } = await client.query(
               `UPDATE scans SET status = 'queued', submitted_at = now()
                  WHERE id = $1 AND status = 'awaiting_upload'`,
@@ -334,13 +332,7 @@ export function createScanService(opts: ScanServiceOptions = {}): ServiceDefinit
             );
             // Published before the commit: if the broker does not confirm, nothing changed.
             if (rowCount) await publishTo(amqp, topology, prefix, 'q.storage', { scanId: scan.id });
-            await client.query('COMMIT');
-          } catch (err) {
-            await client.query('ROLLBACK').catch(() => undefined);
-            throw err;
-          } finally {
-            client.release();
-          }
+          });
           return reply.code(202).send({ scanId: scan.id, status: 'queued' });
         },
       );
@@ -472,16 +464,10 @@ export function createScanService(opts: ScanServiceOptions = {}): ServiceDefinit
       const prefix = ctx.config.string('QUEUE_PREFIX');
       await st.listener.start();
       ctx.onShutdown(() => st.listener.close());
-      await useTopology(ctx.amqp!, topology, prefix);
-      await consumersOf(ctx).start({
-        amqp: ctx.amqp!,
-        topology,
-        prefix,
+      await startServiceConsumer(ctx, topology, {
         queue: 'q.api',
-        log: ctx.log,
         prefetch: 16,
         parse: parseClassified,
-        track: (p) => ctx.inflight.track(p),
         handle: (job) => commitResult(ctx, topology, prefix, job.scanId, job.result),
         onDead: async (job, err) => {
           if (!job) return;

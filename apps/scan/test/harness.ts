@@ -12,7 +12,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { catalog } from '@hybrid/catalog';
-import { retryQueueName } from '@hybrid/service-kit';
+import { createLogger, retryQueueName, runMigrations } from '@hybrid/service-kit';
 import type { Topology } from '@hybrid/queue';
 import { createTestDatabase, testUrls, uniqueName, type TestDatabase } from '@hybrid/tools/test-env';
 import amqp from 'amqplib';
@@ -52,10 +52,16 @@ export async function startHarness(label: string): Promise<Harness> {
     createTestDatabase(`${label}_char`),
     createTestDatabase(`${label}_info`),
   ]);
+  // The info service's real schema, with the worker-ai tests' data set in place of its seed.
+  await runMigrations(
+    infoDb.url,
+    join(__dirname, '..', '..', 'info', 'migrations'),
+    createLogger('test', 'silent'),
+  );
   const info = new pg.Client({ connectionString: infoDb.url });
   await info.connect();
   await info.query(
-    readFileSync(join(__dirname, '..', '..', 'worker-ai', 'test', 'fixtures', 'info.sql'), 'utf8'),
+    readFileSync(join(__dirname, '..', '..', 'worker-ai', 'test', 'fixtures', 'info-data.sql'), 'utf8'),
   );
   await info.end();
 

@@ -2,12 +2,11 @@ import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { catalog } from '@hybrid/catalog';
 import {
   attachConsumers,
-  consumersOf,
   createS3,
   parseScanJob,
   PermanentError,
   publishTo,
-  useTopology,
+  startServiceConsumer,
   type ScanResult,
   type Topology,
 } from '@hybrid/queue';
@@ -97,16 +96,10 @@ export function createAiWorker(opts: AiWorkerOptions = {}): ServiceDefinition {
       const provider = providerFromConfig(ctx);
       const bucket = ctx.config.string('IMAGES_BUCKET');
       const prefix = ctx.config.string('QUEUE_PREFIX');
-      await useTopology(ctx.amqp!, topology, prefix);
-      await consumersOf(ctx).start({
-        amqp: ctx.amqp!,
-        topology,
-        prefix,
+      await startServiceConsumer(ctx, topology, {
         queue: 'q.ai',
-        log: ctx.log,
         prefetch: ctx.config.number('WORKER_CONCURRENCY'),
         parse: parseScanJob,
-        track: (p) => ctx.inflight.track(p),
         handle: async ({ scanId }) => {
           const { rows } = await db.query<{
             status: string;

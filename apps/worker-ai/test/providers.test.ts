@@ -2,9 +2,15 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { PermanentError } from '@hybrid/queue';
+import { createLogger, runMigrations } from '@hybrid/service-kit';
 import { createTestDatabase, type TestDatabase } from '@hybrid/tools/test-env';
 import pg from 'pg';
 import { classifyScan, InfoDatabaseGuide, LabelProvider, OpenAiProvider } from '../src/app';
+
+/** The info service's own migrations: worker-ai reads that database. */
+const infoMigrationsDir = join(__dirname, '..', '..', 'info', 'migrations');
+/** A small data set of the tests' own in place of the info seed (the scan pipeline tests use it too). */
+const testInfoData = readFileSync(join(__dirname, 'fixtures', 'info-data.sql'), 'utf8');
 
 type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
 
@@ -51,7 +57,8 @@ describe('vision providers', () => {
   beforeAll(async () => {
     db = await createTestDatabase('vision');
     pool = new pg.Pool({ connectionString: db.url, max: 2 });
-    await pool.query(readFileSync(join(__dirname, 'fixtures', 'info.sql'), 'utf8'));
+    await runMigrations(db.url, infoMigrationsDir, createLogger('test', 'silent'));
+    await pool.query(testInfoData);
     guide = new InfoDatabaseGuide(pool);
     model = await startModelServer();
   });

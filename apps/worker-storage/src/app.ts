@@ -2,13 +2,12 @@ import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client 
 import { catalog } from '@hybrid/catalog';
 import {
   attachConsumers,
-  consumersOf,
   createS3,
   imageKeys,
   parseScanJob,
   PermanentError,
   publishTo,
-  useTopology,
+  startServiceConsumer,
   type Topology,
 } from '@hybrid/queue';
 import type { ServiceContext, ServiceDefinition } from '@hybrid/service-kit';
@@ -167,17 +166,10 @@ export function createStorageWorker(opts: StorageWorkerOptions = {}): ServiceDef
     start: async (ctx) => {
       const s3 = createS3(ctx.config);
       ctx.onShutdown(() => s3.destroy());
-      const prefix = ctx.config.string('QUEUE_PREFIX');
-      await useTopology(ctx.amqp!, topology, prefix);
-      await consumersOf(ctx).start({
-        amqp: ctx.amqp!,
-        topology,
-        prefix,
+      await startServiceConsumer(ctx, topology, {
         queue: 'q.storage',
-        log: ctx.log,
         prefetch: ctx.config.number('WORKER_CONCURRENCY'),
         parse: parseScanJob,
-        track: (p) => ctx.inflight.track(p),
         handle: (job) => handleScan(ctx, s3, topology, job.scanId),
         onDead: async (job, err) => {
           if (!job) return;

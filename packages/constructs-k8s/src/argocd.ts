@@ -11,6 +11,43 @@ export const syncPolicy = (createNamespace: boolean) => ({
   retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } },
 });
 
+export interface ApplicationManifestProps {
+  readonly project: string;
+  /** Where the ArgoCD `source` comes from (a Git folder or a Helm chart). */
+  readonly source: Record<string, unknown>;
+  /** Destination namespace of the objects. */
+  readonly namespace: string;
+  /** Sync wave (lower first). @default none */
+  readonly wave?: number | undefined;
+  /** Let ArgoCD create the destination namespace. */
+  readonly createNamespace: boolean;
+}
+
+/**
+ * The manifest of an ArgoCD Application in the argocd namespace: optional sync wave, the resources
+ * finalizer (its objects are deleted with it), the in-cluster destination and automated sync.
+ */
+export function applicationManifest(name: string, props: ApplicationManifestProps) {
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Application',
+    metadata: {
+      name,
+      namespace: ARGOCD_NAMESPACE,
+      ...(props.wave !== undefined
+        ? { annotations: { 'argocd.argoproj.io/sync-wave': String(props.wave) } }
+        : {}),
+      finalizers: ['resources-finalizer.argocd.argoproj.io'],
+    },
+    spec: {
+      project: props.project,
+      source: props.source,
+      destination: { server: 'https://kubernetes.default.svc', namespace: props.namespace },
+      syncPolicy: syncPolicy(props.createNamespace),
+    },
+  };
+}
+
 export interface AppProjectProps {
   readonly repoUrl: string;
   /** Namespaces the project may deploy to. */
@@ -65,18 +102,10 @@ export class GitApplication extends Construct {
     if (props.path.startsWith('/') || props.path.includes('..'))
       problems.add(`GitApplication "${name}": path "${props.path}" must be relative to the repository root`);
     problems.throwIfAny('GitApplication');
-    new ApiObject(this, 'Resource', {
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'Application',
-      metadata: {
-        name,
-        namespace: ARGOCD_NAMESPACE,
-        ...(props.wave !== undefined
-          ? { annotations: { 'argocd.argoproj.io/sync-wave': String(props.wave) } }
-          : {}),
-        finalizers: ['resources-finalizer.argocd.argoproj.io'],
-      },
-      spec: {
+    new ApiObject(
+      this,
+      'Resource',
+      applicationManifest(name, {
         project: props.project,
         source: {
           repoURL: props.repoUrl,
@@ -84,10 +113,11 @@ export class GitApplication extends Construct {
           path: props.path,
           directory: { recurse: true },
         },
-        destination: { server: 'https://kubernetes.default.svc', namespace: props.namespace },
-        syncPolicy: syncPolicy(false),
-      },
-    });
+        namespace: props.namespace,
+        wave: props.wave,
+        createNamespace: false,
+      }),
+    );
   }
 }
 

@@ -1,7 +1,7 @@
 import { parseQuantity } from '@hybrid/catalog';
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ARGOCD_NAMESPACE, syncPolicy } from './argocd';
+import { applicationManifest } from './argocd';
 import { isDnsLabel, Problems } from './errors';
 
 /** Resources every component of an add-on declares, so its memory is known before it runs. */
@@ -91,18 +91,10 @@ export class HelmAddon<V extends object> extends Construct {
     this.releaseName = name;
     this.namespace = props.namespace;
     this.components = components;
-    new ApiObject(this, 'Resource', {
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'Application',
-      metadata: {
-        name,
-        namespace: ARGOCD_NAMESPACE,
-        ...(props.wave !== undefined
-          ? { annotations: { 'argocd.argoproj.io/sync-wave': String(props.wave) } }
-          : {}),
-        finalizers: ['resources-finalizer.argocd.argoproj.io'],
-      },
-      spec: {
+    new ApiObject(
+      this,
+      'Resource',
+      applicationManifest(name, {
         project: props.project,
         source: {
           repoURL: props.chart.repoUrl,
@@ -110,10 +102,11 @@ export class HelmAddon<V extends object> extends Construct {
           targetRevision: props.chart.version,
           helm: { releaseName: name, valuesObject: props.values },
         },
-        destination: { server: 'https://kubernetes.default.svc', namespace: props.namespace },
-        syncPolicy: syncPolicy(true),
-      },
-    });
+        namespace: props.namespace,
+        wave: props.wave,
+        createNamespace: true,
+      }),
+    );
   }
 
   /** Total memory limit of the add-on's pods on `nodes` nodes. */

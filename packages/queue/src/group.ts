@@ -1,5 +1,5 @@
 import type { ServiceApp, ServiceContext } from '@hybrid/service-kit';
-import { QueueConsumer, type ConsumerOptions } from './consumer';
+import { QueueConsumer, useTopology, type ConsumerOptions, type Topology } from './consumer';
 
 /**
  * The consumers of one service. `attach(app, ctx)` (call it from `routes`) stops them in fastify's
@@ -37,4 +37,33 @@ export function attachConsumers(app: ServiceApp, ctx: ServiceContext): void {
   const timeout = ctx.config.number('SHUTDOWN_TIMEOUT_MS');
   app.addHook('preClose', async () => consumersOf(ctx).stop(timeout));
   ctx.onShutdown(() => consumersOf(ctx).stop(timeout));
+}
+
+/** What a service says about its consumer; the rest comes from its context. */
+export type ServiceConsumerOptions<T> = Omit<
+  ConsumerOptions<T>,
+  'amqp' | 'topology' | 'prefix' | 'log' | 'track'
+>;
+
+/**
+ * Declares the topology under the service's QUEUE_PREFIX and starts one consumer in the service's
+ * group, on its AMQP client and logger, with every message tracked as in-flight work.
+ */
+export async function startServiceConsumer<T>(
+  ctx: ServiceContext,
+  topology: Topology,
+  opts: ServiceConsumerOptions<T>,
+): Promise<QueueConsumer<T>> {
+  const amqp = ctx.amqp;
+  if (!amqp) throw new Error(`${opts.queue}: the service has no AMQP client`);
+  const prefix = ctx.config.string('QUEUE_PREFIX');
+  await useTopology(amqp, topology, prefix);
+  return consumersOf(ctx).start({
+    ...opts,
+    amqp,
+    topology,
+    prefix,
+    log: ctx.log,
+    track: (p) => ctx.inflight.track(p),
+  });
 }

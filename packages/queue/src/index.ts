@@ -9,7 +9,13 @@ export {
   type Delivery,
   type Topology,
 } from './consumer';
-export { attachConsumers, ConsumerGroup, consumersOf } from './group';
+export {
+  attachConsumers,
+  ConsumerGroup,
+  consumersOf,
+  startServiceConsumer,
+  type ServiceConsumerOptions,
+} from './group';
 export { createS3, imageKeys } from './images';
 export {
   parseClassified,

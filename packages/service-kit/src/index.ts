@@ -10,6 +10,7 @@ export {
 } from './auth';
 export { AmqpClient, createPgPool, createRedis, type AmqpSetup } from './clients';
 export { ConfigError, loadConfig, ServiceConfig, type ConfigValue } from './config';
+export { withTransaction } from './db';
 export {
   ErrorResponse,
   HttpError,
