@@ -50,6 +50,16 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
       const c = new Client({ connectionString: testUrls.postgres });
       await c.connect();
       try {
+        // pg's Pool.end() resolves before its sockets have closed; give closing sessions a moment
+        // so FORCE only ends sessions that were really left open (and no client sees an error).
+        for (let i = 0; i < 50; i++) {
+          const { rows } = await c.query<{ n: number }>(
+            'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+            [name],
+          );
+          if (!rows[0]?.n) break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
         await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       } finally {
         await c.end();
