@@ -1,3 +1,4 @@
+import { freePort } from '@hybrid/tools/test-env';
 // `pnpm bench game [--clients 1000] [--rooms 100] [--rate 30] [--seconds 8] [--no-replicas]`
 //
 // Starts the built game server (node dist/main.js) and, as the reference, a minimal relay on raw
@@ -7,7 +8,6 @@
 // replicas sharing Redis. Bounded: fixed client count and duration.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import WebSocket from 'ws';
@@ -27,15 +27,6 @@ const PER_ROOM = Math.floor(CLIENTS / ROOMS);
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-
 function rssMb(pid: number): { rss: number; peak: number } {
   const s = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? 0);

@@ -1,5 +1,5 @@
+import { freePort } from '@hybrid/tools/test-env';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Ack, ClientToServerEvents, RoomState, ServerToClientEvents } from '@hybrid/game-protocol';
 import { buildService, type BuiltService } from '@hybrid/service-kit';
@@ -32,14 +32,7 @@ export async function startServer(env: Record<string, string>): Promise<TestServ
   return { url: `http://127.0.0.1:${addr.port}`, svc, close: () => svc.close() };
 }
 
-export const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
+export { freePort };
 
 /** The server as a real child process (a replica), running the sources through tsx. */
 export interface Replica {

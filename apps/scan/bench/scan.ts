@@ -1,3 +1,4 @@
+import { freePort } from '@hybrid/tools/test-env';
 // pnpm bench scan — the scan pipeline under load, on loopback with real services:
 // PostgreSQL, RabbitMQ, S3 (s3rver), the scan API, worker-storage, worker-ai (label provider) and
 // character. Measures (1) throughput: scans per second from submit to committed result, with
@@ -5,7 +6,6 @@
 // Reference measured in the same run: how fast this machine cleans and thumbnails the same
 // JPEGs in one process with nothing else going on (the pipeline's single heaviest step).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createCharacterService } from '@hybrid/character';
 import { catalog } from '@hybrid/catalog';
@@ -22,15 +22,6 @@ const STEADY_RATE = 50;
 const STEADY_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const TARGET_RATE = 100;
 const TARGET_P99_MS = 2000;
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 
 /** Photo-like JPEGs of about 200 KB: smooth gradients with noise, different per image. */
 async function makeJpegs(count: number): Promise<Buffer[]> {

@@ -1,11 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createTcpServer } from 'node:net';
 import { join } from 'node:path';
 import { createCharacterService } from '@hybrid/character';
 import { catalog } from '@hybrid/catalog';
 import { buildService, type BuiltService } from '@hybrid/service-kit';
-import { eventually } from '@hybrid/tools/test-env';
+import { eventually, freePort } from '@hybrid/tools/test-env';
 import { createAiWorker } from '@hybrid/worker-ai';
 import { createStorageWorker } from '@hybrid/worker-storage';
 import { createScanService } from '../src/app';
@@ -51,15 +50,6 @@ async function startStallingProxy(target: string) {
     close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
   };
 }
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createTcpServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 
 describe('a storage worker stopped in the middle of a job', () => {
   let h: Harness;

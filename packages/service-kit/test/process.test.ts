@@ -1,18 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { createTestDatabase, testUrls, type TestDatabase } from '@hybrid/tools/test-env';
+import { createTestDatabase, testUrls, type TestDatabase, freePort } from '@hybrid/tools/test-env';
 
 const pkg = join(__dirname, '..');
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-
 function start(env: Record<string, string>): {
   child: ChildProcess;
   output: () => string;

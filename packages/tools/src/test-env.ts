@@ -143,3 +143,18 @@ export async function eventually(
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** A TCP port on loopback that was free a moment ago (for servers a test or benchmark starts). */
+export function freePort(): Promise<number> {
+  return import('node:net').then(
+    (net) =>
+      new Promise<number>((resolve, reject) => {
+        const s = net.createServer();
+        s.once('error', reject);
+        s.listen(0, '127.0.0.1', () => {
+          const { port } = s.address() as AddressInfo;
+          s.close(() => resolve(port));
+        });
+      }),
+  );
+}
