@@ -2,7 +2,9 @@ import { join } from 'node:path';
 import {
   ErrorResponse,
   HttpError,
+  connectDenylist,
   installAuth,
+  TickBatcher,
   TokenVerifier,
   Type,
   ValidationErrorResponse,
@@ -19,7 +21,7 @@ import { checkPassword, PasswordHasher } from './passwords';
 import { RateLimiter } from './ratelimit';
 import { Jwks, LoginBody, ProviderName, RefreshBody, RegisterBody, TokenPair, User } from './schemas';
 import { TokenService } from './tokens';
-import { findUserByEmail, findUserOut, normalizeEmail, toUserOut, type UserRow } from './users';
+import { findUserByEmail, findUsersOut, normalizeEmail, toUserOut, type UserRow } from './users';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -43,6 +45,8 @@ function clientIp(req: FastifyRequest, hops: number): string {
     .filter(Boolean);
   return list[list.length - hops] ?? req.ip;
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === '23505';
 
@@ -72,6 +76,14 @@ async function routes(app: ServiceApp, ctx: ServiceContext): Promise<void> {
     pool,
     redis,
   );
+  // GET /me reads the user in one statement per event-loop turn, shared by concurrent requests.
+  // Subjects are uuids issued here; anything else cannot be a user and must not fail the batch.
+  const userLoader = new TickBatcher((ids: string[]) =>
+    findUsersOut(
+      pool,
+      ids.filter((id) => UUID.test(id)),
+    ),
+  );
   const hasher = new PasswordHasher({
     memoryCost: config.number('ARGON2_MEMORY_KIB'),
     timeCost: config.number('ARGON2_TIME_COST'),
@@ -87,14 +99,16 @@ async function routes(app: ServiceApp, ctx: ServiceContext): Promise<void> {
   const callbackUrl = (provider: string) => `${callbackBase}${prefix}/oauth/${provider}/callback`;
 
   // Our own access tokens are checked exactly as every other service checks them: the kit's
-  // verifier, with our public keys in memory and our own (prefixed) Redis as the denylist.
+  // verifier, with our public keys in memory and a local copy of our own denylist.
+  const denylist = connectDenylist(config.string('REDIS_URL'), config.string('REDIS_KEY_PREFIX'), ctx.log);
+  ctx.onShutdown(() => denylist.close());
   installAuth(
     app,
     new TokenVerifier({
       jwks: keys.keySet,
       issuer: config.string('JWT_ISSUER'),
       audience: config.string('JWT_AUDIENCE'),
-      denylist: { redis, prefix: '' },
+      denylist,
     }),
   );
   // Routes flagged `serviceRoot` are mounted at the root instead of under the prefix.
@@ -213,7 +227,7 @@ async function routes(app: ServiceApp, ctx: ServiceContext): Promise<void> {
     '/me',
     { config: { auth: 'required' }, schema: { summary: 'The logged-in user', response: { 200: User } } },
     async (req) => {
-      const user = await findUserOut(pool, req.user!.id);
+      const user = await userLoader.get(req.user!.id);
       if (!user) throw unauthorized('user no longer exists');
       return user;
     },

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { ACCESS_TOKEN_TYP, denylistKey, HttpError } from '@hybrid/service-kit';
+import { ACCESS_TOKEN_TYP, denylistTokens, HttpError } from '@hybrid/service-kit';
 import type { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
 import type pg from 'pg';
@@ -130,8 +130,7 @@ export class TokenService {
 
   /** Puts one access token's `jti` on the denylist until its expiry. */
   async denylist(jti: string, exp: number): Promise<void> {
-    const ttl = Math.max(1, Math.ceil(exp - Date.now() / 1000));
-    await this.redis.set(denylistKey(jti), '1', 'EX', ttl);
+    await denylistTokens(this.redis, [{ jti, exp }]);
   }
 
   /**
@@ -144,14 +143,10 @@ export class TokenService {
        RETURNING access_jti, extract(epoch FROM access_expires_at)::float8 AS exp`,
       params,
     );
-    const now = Date.now() / 1000;
-    const live = rows.filter((r) => r.exp > now);
-    if (live.length) {
-      const multi = this.redis.multi();
-      for (const r of live)
-        multi.set(denylistKey(r.access_jti), '1', 'EX', Math.max(1, Math.ceil(r.exp - now)));
-      await multi.exec();
-    }
+    await denylistTokens(
+      this.redis,
+      rows.map((r) => ({ jti: r.access_jti, exp: r.exp })),
+    );
     return rows.length;
   }
 

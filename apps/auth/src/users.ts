@@ -34,18 +34,20 @@ export async function findUserByEmail(
   return rows[0];
 }
 
-/** A user with their linked providers, in one round trip (the hot path of GET /me). */
-export async function findUserOut(db: Queryable, id: string): Promise<UserOut | undefined> {
+/**
+ * Users with their linked providers, in one round trip for any number of ids (the hot path of
+ * GET /me, batched across concurrent requests). Ids that match no user are absent from the map.
+ */
+export async function findUsersOut(db: Queryable, ids: readonly string[]): Promise<Map<string, UserOut>> {
   const { rows } = await db.query<UserRow & { providers: string[] }>({
     // Named: prepared once per connection, so PostgreSQL does not parse and plan it on every call.
-    name: 'auth-find-user-out',
+    name: 'auth-find-users-out',
     text: `SELECT u.*, coalesce(array_agg(i.provider ORDER BY i.provider) FILTER (WHERE i.provider IS NOT NULL), '{}') AS providers
        FROM users u LEFT JOIN identities i ON i.user_id = u.id
-      WHERE u.id = $1 GROUP BY u.id`,
-    values: [id],
+      WHERE u.id = ANY($1::uuid[]) GROUP BY u.id`,
+    values: [ids],
   });
-  const u = rows[0];
-  return u && userOut(u, u.providers);
+  return new Map(rows.map((u) => [u.id, userOut(u, u.providers)]));
 }
 
 const userOut = (u: UserRow, providers: string[]): UserOut => ({

@@ -107,6 +107,19 @@ describe('auth service', () => {
       expect(r.json()).toMatchObject({ id: claims.sub, email: a.email, nickname: 'Recycler' });
     });
 
+    it('answers concurrent /me requests of different users each with their own account', async () => {
+      // Concurrent reads share one query per event-loop turn; each request must get its own row.
+      const users = await Promise.all([account(), account(), account()]);
+      const calls = users.flatMap((u) => [u, u]).map((u) => me(u.accessToken));
+      const answers = await Promise.all(calls);
+      expect(answers.map((r) => [r.statusCode, (r.json() as { email: string }).email])).toEqual(
+        users.flatMap((u) => [
+          [200, u.email],
+          [200, u.email],
+        ]),
+      );
+    });
+
     it('gives the same answer for a wrong password and an unknown email', async () => {
       const a = await account();
       const wrong = await login(a.email, 'not the password at all');

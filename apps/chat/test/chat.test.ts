@@ -1,7 +1,7 @@
 import {
   buildService,
   createLogger,
-  denylistKey,
+  denylistTokens,
   runMigrations,
   type BuiltService,
 } from '@hybrid/service-kit';
@@ -158,8 +158,19 @@ describe('chat service', () => {
         .setJti(jti)
         .setExpirationTime('5m')
         .sign(privateKey);
-      await redis.set(`${prefix}auth:${denylistKey(jti)}`, '1', 'EX', 60);
-      const r = await refusedStatus(plain.ws, ['chat.v1', `bearer.${t}`]);
+      const authRedis = new Redis(testUrls.redis, { keyPrefix: `${prefix}auth:` });
+      await denylistTokens(authRedis, [{ jti, exp: Math.floor(Date.now() / 1000) + 60 }]);
+      await authRedis.quit();
+      // The service hears the announcement within a second.
+      let r = { status: 0, body: '' };
+      await eventually(
+        async () => {
+          r = await refusedStatus(plain.ws, ['chat.v1', `bearer.${t}`]).catch(() => r);
+          return r.status === 401;
+        },
+        1000,
+        'the revocation',
+      );
       expect([r.status, JSON.parse(r.body)]).toEqual([401, { detail: 'token revoked' }]);
     });
 

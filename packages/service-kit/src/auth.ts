@@ -7,14 +7,13 @@ import {
   type JWTPayload,
   type JWTVerifyGetKey,
 } from 'jose';
+import { denylistKey, type DenylistMirror } from './denylist';
 import { HttpError } from './errors';
 
 /** Signing algorithms accepted for access tokens; `none` and HMAC are never accepted. */
 export const ACCESS_TOKEN_ALGORITHMS = ['EdDSA', 'ES256'] as const;
 /** JOSE `typ` header of access tokens (RFC 9068); refresh tokens carry another. */
 export const ACCESS_TOKEN_TYP = 'at+jwt';
-/** Key under which the auth service denylists a logged-out access token's `jti` until its `exp`. */
-export const denylistKey = (jti: string): string => `denylist:${jti}`;
 
 export interface AuthUser {
   readonly id: string;
@@ -39,7 +38,12 @@ export interface TokenVerifierOptions {
   readonly issuer: string;
   readonly audience: string;
   /** Redis holding the auth service's denylist (no key prefix applied), and the prefix the auth service writes with. */
-  readonly denylist?: { readonly redis: Redis; readonly prefix: string };
+  readonly denylist?: {
+    readonly redis: Redis;
+    readonly prefix: string;
+    /** A local copy answering without a round trip while it is known to be complete. */
+    readonly mirror?: DenylistMirror | undefined;
+  };
 }
 
 /** How long a verified signature is trusted before it is checked again (the denylist is checked every time). */
@@ -93,9 +97,13 @@ export class TokenVerifier {
 
   private async checkDenylist(jti: string): Promise<void> {
     if (this.opts.denylist) {
+      const local = this.opts.denylist.mirror?.revoked(jti);
+      if (local === false) return;
       let revoked: number;
       try {
-        revoked = await this.opts.denylist.redis.exists(`${this.opts.denylist.prefix}${denylistKey(jti)}`);
+        revoked = local
+          ? 1
+          : await this.opts.denylist.redis.exists(`${this.opts.denylist.prefix}${denylistKey(jti)}`);
       } catch {
         // Fail closed: a token whose revocation cannot be checked is not accepted.
         throw new HttpError(503, 'token revocation check is unavailable');

@@ -2,12 +2,22 @@ export { createServiceApp, type ReadyCheck, type ServiceApp, type ServiceAppOpti
 export {
   ACCESS_TOKEN_ALGORITHMS,
   ACCESS_TOKEN_TYP,
-  denylistKey,
   installAuth,
   TokenVerifier,
   type AuthUser,
   type TokenVerifierOptions,
 } from './auth';
+export { TickBatcher } from './batch';
+export {
+  connectDenylist,
+  denylistChannel,
+  denylistKey,
+  DenylistMirror,
+  denylistTokens,
+  type DenylistConnection,
+  type DenylistEntry,
+  type DenylistMirrorOptions,
+} from './denylist';
 export { AmqpClient, createPgPool, createRedis, type AmqpSetup } from './clients';
 export { ConfigError, loadConfig, ServiceConfig, type ConfigValue } from './config';
 export { withTransaction } from './db';

@@ -5,6 +5,7 @@ import type pg from 'pg';
 import type { Registry } from 'prom-client';
 import { createServiceApp, type ReadyCheck, type ServiceApp } from './app';
 import { installAuth, TokenVerifier } from './auth';
+import { connectDenylist } from './denylist';
 import { AmqpClient, createPgPool, createRedis } from './clients';
 import { ConfigError, loadConfig, type ServiceConfig } from './config';
 import { InflightTracker } from './inflight';
@@ -79,16 +80,16 @@ export async function buildService(def: ServiceDefinition, opts: BuildOptions = 
   const amqp = amqpUrl ? new AmqpClient(amqpUrl, log) : undefined;
   const denylistUrl =
     'AUTH_DENYLIST_URL' in workload.env ? config.optionalString('AUTH_DENYLIST_URL') : undefined;
-  const denylistRedis = denylistUrl ? createRedis(denylistUrl, log) : undefined;
+  const denylist = denylistUrl
+    ? connectDenylist(denylistUrl, config.string('AUTH_DENYLIST_PREFIX'), log)
+    : undefined;
   const auth =
     'AUTH_JWKS_URL' in workload.env
       ? new TokenVerifier({
           jwks: opts.jwks ?? config.string('AUTH_JWKS_URL'),
           issuer: config.string('JWT_ISSUER'),
           audience: config.string('JWT_AUDIENCE'),
-          ...(denylistRedis
-            ? { denylist: { redis: denylistRedis, prefix: config.string('AUTH_DENYLIST_PREFIX') } }
-            : {}),
+          ...(denylist ? { denylist } : {}),
         })
       : undefined;
   const shutdownHooks: (() => Promise<void> | void)[] = [];
@@ -111,7 +112,7 @@ export async function buildService(def: ServiceDefinition, opts: BuildOptions = 
     await Promise.allSettled([
       pgPool?.end(),
       redis?.quit().catch(() => redis.disconnect()),
-      denylistRedis?.quit().catch(() => denylistRedis.disconnect()),
+      denylist?.close(),
       amqp?.close(),
     ]);
   };

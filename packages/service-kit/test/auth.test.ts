@@ -1,14 +1,25 @@
 import { createServer, type Server } from 'node:http';
-import { testUrls, uniqueName } from '@hybrid/tools/test-env';
+import { eventually, testUrls, uniqueName } from '@hybrid/tools/test-env';
 import { Redis } from 'ioredis';
-import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
-import { buildService, denylistKey, type BuiltService } from '../src';
+import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import {
+  buildService,
+  createLogger,
+  denylistKey,
+  DenylistMirror,
+  denylistTokens,
+  TokenVerifier,
+  type BuiltService,
+} from '../src';
 import { demoCatalog, secureService } from './fixtures/demo';
 
 describe('access-token checks for services that need a user', () => {
   let jwksServer: Server;
   let svc: BuiltService;
   let redis: Redis;
+  /** Writes as the auth service does: its key prefix applied by ioredis. */
+  let authRedis: Redis;
+  const preRevoked = uniqueName('before-start');
   let privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
   let publicJwk: JWK;
   const prefix = `${uniqueName('authkit')}:`;
@@ -40,6 +51,9 @@ describe('access-token checks for services that need a user', () => {
     await new Promise<void>((r) => jwksServer.listen(0, '127.0.0.1', r));
     const port = (jwksServer.address() as { port: number }).port;
     redis = new Redis(testUrls.redis);
+    authRedis = new Redis(testUrls.redis, { keyPrefix: prefix });
+    // Revoked before the service starts: its local copy must load it, not only hear announcements.
+    await denylistTokens(authRedis, [{ jti: preRevoked, exp: Math.floor(Date.now() / 1000) + 300 }]);
     svc = await buildService(secureService, {
       catalog: demoCatalog,
       env: {
@@ -55,6 +69,7 @@ describe('access-token checks for services that need a user', () => {
     const keys = await redis.keys(`${prefix}*`);
     if (keys.length) await redis.del(...keys);
     await redis?.quit();
+    await authRedis?.quit();
     await new Promise((r) => jwksServer.close(r));
   });
 
@@ -103,14 +118,97 @@ describe('access-token checks for services that need a user', () => {
     });
   });
 
-  it('rejects a token whose jti the auth service denylisted', async () => {
+  it('rejects a token within a second of the auth service denylisting its jti', async () => {
     const jti = uniqueName('revoked');
     const t = await token({ jti });
     expect((await me(`Bearer ${t}`)).statusCode).toBe(200);
-    await redis.set(`${prefix}${denylistKey(jti)}`, '1', 'EX', 60);
-    const r = await me(`Bearer ${t}`);
-    expect(r.statusCode).toBe(401);
-    expect(r.json()).toEqual({ detail: 'token revoked' });
+    await denylistTokens(authRedis, [{ jti, exp: Math.floor(Date.now() / 1000) + 300 }]);
+    const at = Date.now();
+    await eventually(async () => (await me(`Bearer ${t}`)).statusCode === 401, 1000, 'the revocation');
+    expect(Date.now() - at).toBeLessThan(1000);
+    expect((await me(`Bearer ${t}`)).json()).toEqual({ detail: 'token revoked' });
+  });
+
+  it('rejects a token denylisted before the service started', async () => {
+    const r = await me(`Bearer ${await token({ jti: preRevoked })}`);
+    expect([r.statusCode, r.json()]).toEqual([401, { detail: 'token revoked' }]);
+  });
+
+  describe('the local copy of the denylist', () => {
+    const log = createLogger('denylist-test', 'silent');
+    let cmd: Redis;
+    let sub: Redis;
+    let mirror: DenylistMirror;
+    let verifier: TokenVerifier;
+    const mprefix = `${uniqueName('mirror')}:`;
+    let writer: Redis;
+    const exp = () => Math.floor(Date.now() / 1000) + 300;
+
+    beforeAll(() => {
+      cmd = new Redis(testUrls.redis);
+      sub = new Redis(testUrls.redis);
+      writer = new Redis(testUrls.redis, { keyPrefix: mprefix });
+      mirror = new DenylistMirror({ redis: cmd, subscriber: sub, prefix: mprefix, log, heartbeatMs: 100 });
+      mirror.start();
+      verifier = new TokenVerifier({
+        jwks: createLocalJWKSet({ keys: [publicJwk] }),
+        issuer: iss,
+        audience: aud,
+        denylist: { redis: cmd, prefix: mprefix, mirror },
+      });
+    });
+    afterAll(async () => {
+      mirror.stop();
+      const keys = await cmd.keys(`${mprefix}*`);
+      if (keys.length) await cmd.del(...keys);
+      await Promise.all([cmd.quit(), sub.quit(), writer.quit()]);
+    });
+
+    it('answers from memory once synced, and learns announcements', async () => {
+      await eventually(() => mirror.isSynced, 5000, 'the first sync');
+      const jti = uniqueName('m');
+      expect(mirror.revoked(jti)).toBe(false);
+      await denylistTokens(writer, [{ jti, exp: exp() }]);
+      await eventually(() => mirror.revoked(jti) === true, 1000, 'the announcement');
+    });
+
+    it('is not trusted while its subscription is down, and the verifier asks Redis instead', async () => {
+      await eventually(() => mirror.isSynced, 5000, 'sync');
+      sub.disconnect(false);
+      await eventually(() => mirror.revoked('x') === undefined, 1000, 'the copy going stale');
+      // Revoked while the copy cannot hear it: no announcement reaches it.
+      const jti = uniqueName('missed');
+      await writer.set(denylistKey(jti), '1', 'EX', 60);
+      await expect(verifier.verify(await token({ jti }))).rejects.toMatchObject({
+        statusCode: 401,
+        message: 'token revoked',
+      });
+      await expect(verifier.verify(await token())).resolves.toMatchObject({ id: 'user-1' });
+      // Back: the copy is rebuilt from the keys, so the missed revocation is in it.
+      await sub.connect();
+      await eventually(() => mirror.isSynced, 5000, 'the resync');
+      expect(mirror.revoked(jti)).toBe(true);
+    });
+
+    it('fails closed when neither the copy nor Redis can answer', async () => {
+      await eventually(() => mirror.isSynced, 5000, 'sync');
+      mirror.stop();
+      const down = new TokenVerifier({
+        jwks: createLocalJWKSet({ keys: [publicJwk] }),
+        issuer: iss,
+        audience: aud,
+        denylist: {
+          redis: new Redis('redis://127.0.0.1:1', {
+            lazyConnect: true,
+            maxRetriesPerRequest: 0,
+            retryStrategy: () => null,
+          }),
+          prefix: mprefix,
+          mirror,
+        },
+      });
+      await expect(down.verify(await token())).rejects.toMatchObject({ statusCode: 503 });
+    });
   });
 
   it('verifies optional-auth routes only when a token is sent, and documents bearer security', async () => {
