@@ -160,7 +160,7 @@ describe('scan pipeline: upload, storage worker, AI worker, result, character', 
     expect(clean.includes(Buffer.from('TestCam'))).toBe(false);
     const thumbRes = await fetch(done.image.thumbnailUrl);
     const thumb = Buffer.from(await thumbRes.arrayBuffer());
-    expect(await sharp(thumb).metadata()).toMatchObject({ format: 'webp', width: 320, height: 240 });
+    expect(await sharp(thumb).metadata()).toMatchObject({ format: 'jpeg', width: 320, height: 240 });
     expect(await objectExists(h.s3, keys.upload_key)).toBe(false);
 
     // XP for the completed scan: 10 per scan + 5 classified + 15 first of its category.

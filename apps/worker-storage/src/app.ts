@@ -143,7 +143,7 @@ async function handleScan(
         Bucket: bucket,
         Key: keys.thumb,
         Body: processed.thumb,
-        ContentType: 'image/webp',
+        ContentType: 'image/jpeg',
       }),
     ),
   ]);

@@ -17,7 +17,8 @@ export class UndecodableImageError extends Error {}
 sharp.concurrency(1);
 
 /**
- * Removes every metadata block and makes a WebP thumbnail. An upright JPEG (the usual case) is
+ * Removes every metadata block and makes a JPEG thumbnail (encoding it is twice as fast as WebP,
+ * and every browser shows it). An upright JPEG (the usual case) is
  * stripped losslessly, segment by segment; a JPEG that relies on its EXIF orientation, and PNG
  * or WebP, are re-encoded upright (sharp writes no metadata unless asked).
  */
@@ -32,7 +33,7 @@ export async function processImage(
     const thumb = base
       .clone()
       .resize(thumbSize, thumbSize, { fit: 'inside', withoutEnlargement: true, fastShrinkOnLoad: true })
-      .webp({ quality: 70 })
+      .jpeg({ quality: 75 })
       .toBuffer();
     if (jpeg && jpeg.orientation === 1) {
       // The thumbnail decode doubles as the check that the image data is readable.
