@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import {
   ErrorResponse,
@@ -21,7 +22,7 @@ import { checkPassword, PasswordHasher } from './passwords';
 import { RateLimiter } from './ratelimit';
 import { Jwks, LoginBody, ProviderName, RefreshBody, RegisterBody, TokenPair, User } from './schemas';
 import { TokenService } from './tokens';
-import { findUserByEmail, findUsersOut, normalizeEmail, toUserOut, type UserRow } from './users';
+import { findUserByEmail, findUsersOut, normalizeEmail, userOut, type UserRow } from './users';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -139,7 +140,6 @@ async function routes(app: ServiceApp, ctx: ServiceContext): Promise<void> {
         body: RegisterBody,
         response: {
           201: Type.Object({ user: User }),
-          409: ErrorResponse,
           422: ValidationErrorResponse,
           429: ErrorResponse,
         },
@@ -152,18 +152,30 @@ async function routes(app: ServiceApp, ctx: ServiceContext): Promise<void> {
       const ip = await limiter.hit(`rl:register:ip:${clientIp(req, hops)}`);
       if (ip.count > maxRegisterPerIp) throw tooMany(ip.resetSec, 'registrations');
       const passwordHash = await hasher.hash(req.body.password);
-      let user: UserRow;
       try {
         const { rows } = await pool.query<UserRow>(
           `INSERT INTO users (email, password_hash, nickname) VALUES ($1, $2, $3) RETURNING *`,
           [email, passwordHash, nickname],
         );
-        user = rows[0]!;
+        // A new account has no linked providers yet: no second query, so both answers take as long.
+        return reply.code(201).send({ user: userOut(rows[0]!, []) });
       } catch (err) {
-        if (isUniqueViolation(err)) throw new HttpError(409, 'this email cannot be registered');
-        throw err;
+        if (!isUniqueViolation(err)) throw err;
+        // The address is taken. Answering 409 would tell anyone which addresses have accounts, so
+        // the answer looks like a new account's (same shape, same cost: the hash above) and
+        // nothing is stored; the existing account is untouched and its password still applies.
+        req.log.info('registration for an address that already has an account; answered as if new');
+        return reply.code(201).send({
+          user: {
+            id: randomUUID(),
+            email,
+            emailVerified: false,
+            nickname,
+            createdAt: new Date().toISOString(),
+            providers: [],
+          },
+        });
       }
-      return reply.code(201).send({ user: await toUserOut(pool, user) });
     },
   );
 

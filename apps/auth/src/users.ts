@@ -50,7 +50,7 @@ export async function findUsersOut(db: Queryable, ids: readonly string[]): Promi
   return new Map(rows.map((u) => [u.id, userOut(u, u.providers)]));
 }
 
-const userOut = (u: UserRow, providers: string[]): UserOut => ({
+export const userOut = (u: UserRow, providers: string[]): UserOut => ({
   id: u.id,
   email: u.email,
   emailVerified: u.email_verified,
@@ -58,14 +58,3 @@ const userOut = (u: UserRow, providers: string[]): UserOut => ({
   createdAt: u.created_at.toISOString(),
   providers,
 });
-
-export async function toUserOut(db: Queryable, u: UserRow): Promise<UserOut> {
-  const { rows } = await db.query<{ provider: string }>(
-    'SELECT provider FROM identities WHERE user_id = $1 ORDER BY provider',
-    [u.id],
-  );
-  return userOut(
-    u,
-    rows.map((r) => r.provider),
-  );
-}

@@ -45,12 +45,22 @@ describe('auth service', () => {
       expect(rows[0].password_hash).not.toContain(STRONG_PASSWORD);
     });
 
-    it('refuses a second account for the same email, whatever its case', async () => {
+    it('answers a second registration of a taken email like a new one, and changes nothing', async () => {
       const email = newEmail();
-      expect((await register(email)).statusCode).toBe(201);
-      const r = await register(email.toUpperCase());
-      expect(r.statusCode).toBe(409);
-      expect(r.json()).toEqual({ detail: 'this email cannot be registered' });
+      const first = await register(email);
+      expect(first.statusCode).toBe(201);
+      const again = await register(email.toUpperCase(), `${STRONG_PASSWORD} two`, 'Someone Else');
+      // Same status and shape as a real registration: nobody learns that the address is taken.
+      expect(again.statusCode).toBe(201);
+      const fake = again.json().user;
+      expect(Object.keys(fake).sort()).toEqual(Object.keys(first.json().user).sort());
+      expect(fake).toMatchObject({ email, nickname: 'Someone Else', emailVerified: false, providers: [] });
+      expect(fake.id).not.toBe(first.json().user.id);
+      // Nothing stored: one account, the first password still works, the second does not.
+      const { rows } = await f.svc.ctx.pg!.query('SELECT id, nickname FROM users WHERE email = $1', [email]);
+      expect(rows).toEqual([{ id: first.json().user.id, nickname: 'Recycler' }]);
+      expect((await login(email)).statusCode).toBe(200);
+      expect((await login(email, `${STRONG_PASSWORD} two`)).statusCode).toBe(401);
     });
 
     it('answers 422 in the FastAPI shape for bad input and weak passwords, and stores nothing', async () => {
