@@ -27,6 +27,12 @@ const PER_ROOM = Math.floor(CLIENTS / ROOMS);
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** CPU time (user + system) of a process so far, in ms. */
+function cpuMs(pid: number): number {
+  const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+}
 function rssMb(pid: number): { rss: number; peak: number } {
   const s = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? 0);
@@ -75,6 +81,8 @@ interface Figures {
   p50: number;
   p99: number;
   rss?: string;
+  /** Server CPU per delivered message during the load, in microseconds. */
+  cpuUs?: number;
 }
 
 /** Latency recorder shared by both kinds of clients: seq -> send time, per room. */
@@ -166,6 +174,7 @@ async function benchRaw(): Promise<Figures> {
     await Promise.all(room.map((ws) => new Promise((res) => ws.once('open', res))));
     clients.push(room);
   }
+  const cpu0 = cpuMs(p.child.pid!);
   await drive(
     rec,
     clients.map((room, r) => (seq: number) => {
@@ -173,10 +182,15 @@ async function benchRaw(): Promise<Figures> {
       room[0]!.send(JSON.stringify({ ...strokeFor(seq), playerId: 'drawer' }));
     }),
   );
+  const cpuUs = ((cpuMs(p.child.pid!) - cpu0) * 1000) / Math.max(1, rec.delivered);
   const mem = rssMb(p.child.pid!);
   for (const room of clients) for (const ws of room) ws.terminate();
   await stop(p.child);
-  return { ...rec.figures('raw ws relay'), rss: `${mem.rss.toFixed(0)} MB (peak ${mem.peak.toFixed(0)})` };
+  return {
+    ...rec.figures('raw ws relay'),
+    rss: `${mem.rss.toFixed(0)} MB (peak ${mem.peak.toFixed(0)})`,
+    cpuUs,
+  };
 }
 
 type Ack = { ok: boolean; data?: unknown; error?: { code: string } };
@@ -288,6 +302,7 @@ async function benchGame(replicas: number): Promise<Figures> {
   await sleep(500);
   const connectedMem = servers.map((s) => rssMb(s.child.pid!));
   let refused = 0;
+  const cpu0 = servers.map((s) => cpuMs(s.child.pid!));
   await drive(
     rec,
     rooms.map((room, r) => (seq: number) => {
@@ -301,6 +316,8 @@ async function benchGame(replicas: number): Promise<Figures> {
       );
     }),
   );
+  const cpuUs =
+    (servers.reduce((a, s, i) => a + cpuMs(s.child.pid!) - cpu0[i]!, 0) * 1000) / Math.max(1, rec.delivered);
   const mem = servers.map((s) => rssMb(s.child.pid!));
   for (const room of rooms) for (const s of room) s.close();
   await Promise.all(servers.map((s) => stop(s.child)));
@@ -313,6 +330,7 @@ async function benchGame(replicas: number): Promise<Figures> {
           `${m.rss.toFixed(0)} MB (peak ${m.peak.toFixed(0)}, ${connectedMem[i]!.rss.toFixed(0)} with clients before load)`,
       )
       .join(', '),
+    cpuUs,
   };
 }
 
@@ -321,7 +339,7 @@ function print(f: Figures, ref?: Figures) {
     ? `  p99 ratio ${(f.p99 / ref.p99).toFixed(2)}x, p50 ratio ${(f.p50 / ref.p50).toFixed(2)}x`
     : '';
   console.log(
-    `${f.name.padEnd(26)} delivered ${f.delivered}/${f.expected}  p50 ${f.p50.toFixed(2)} ms  p99 ${f.p99.toFixed(2)} ms  RSS ${f.rss ?? '-'}${ratio}`,
+    `${f.name.padEnd(26)} delivered ${f.delivered}/${f.expected}  p50 ${f.p50.toFixed(2)} ms  p99 ${f.p99.toFixed(2)} ms  server CPU ${f.cpuUs?.toFixed(1) ?? '-'} us/message  RSS ${f.rss ?? '-'}${ratio}`,
   );
 }
 

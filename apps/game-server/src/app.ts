@@ -67,10 +67,15 @@ export function createGameService(): ServiceDefinition & { game: () => GameServe
       let adapter: ReturnType<typeof createAdapter> | undefined;
       if (redisUrl && ctx.redis) {
         const sub = createRedis(redisUrl, log);
-        const pub = createRedis(redisUrl, log);
+        // Auto-pipelined: the relays and drawing writes of one event-loop turn go out in one write.
+        const pub = createRedis(redisUrl, log, { enableAutoPipelining: true });
         const adapterSub = createRedis(redisUrl, log);
-        extra.push(sub, pub, adapterSub);
-        store = new RedisStore(ctx.redis, sub, prefix);
+        const hot = createRedis(redisUrl, log, {
+          keyPrefix: config.string('REDIS_KEY_PREFIX'),
+          enableAutoPipelining: true,
+        });
+        extra.push(sub, pub, adapterSub, hot);
+        store = new RedisStore(hot, sub, prefix);
         adapter = createAdapter(pub, adapterSub, { key: `${prefix}socket.io` });
       } else {
         store = new MemoryStore();
