@@ -301,6 +301,17 @@ async function benchGame(replicas: number): Promise<Figures> {
   }
   await sleep(500);
   const connectedMem = servers.map((s) => rssMb(s.child.pid!));
+  const heap = async () =>
+    (
+      await Promise.all(
+        servers.map((s) =>
+          fetch(`${s.url}/api/status`)
+            .then((r) => r.json() as Promise<{ memory: { heapUsedMb: number } }>)
+            .then((j) => j.memory.heapUsedMb),
+        ),
+      )
+    ).join('+');
+  const heapBefore = await heap();
   let refused = 0;
   const cpu0 = servers.map((s) => cpuMs(s.child.pid!));
   await drive(
@@ -319,6 +330,7 @@ async function benchGame(replicas: number): Promise<Figures> {
   const cpuUs =
     (servers.reduce((a, s, i) => a + cpuMs(s.child.pid!) - cpu0[i]!, 0) * 1000) / Math.max(1, rec.delivered);
   const mem = servers.map((s) => rssMb(s.child.pid!));
+  console.log(`  live JS heap (MiB): ${heapBefore} with clients before load, ${await heap()} after`);
   for (const room of rooms) for (const s of room) s.close();
   await Promise.all(servers.map((s) => stop(s.child)));
   if (refused) console.log(`  (${refused} strokes refused by the server)`);

@@ -32,6 +32,8 @@ const Status = Type.Object({
   redis: Type.String(),
   postgres: Type.String(),
   outboxPending: Type.Integer(),
+  /** Resident memory and the live JavaScript heap, in MiB. */
+  memory: Type.Object({ rssMb: Type.Number(), heapUsedMb: Type.Number() }),
 });
 const LeaderboardEntry = Type.Object({
   nickname: Type.String(),
@@ -171,6 +173,10 @@ export function createGameService(): ServiceDefinition & { game: () => GameServe
             redis,
             postgres: results!.state,
             outboxPending: await results!.pending().catch(() => -1),
+            memory: (({ rss, heapUsed }) => ({
+              rssMb: Math.round(rss / 1048576),
+              heapUsedMb: Math.round(heapUsed / 1048576),
+            }))(process.memoryUsage()),
           };
         },
       );

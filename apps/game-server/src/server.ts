@@ -138,6 +138,12 @@ export class GameServer {
       serveClient: false,
     });
     if (opts.adapter) this.io.adapter(opts.adapter);
+    // Socket.IO keeps each session's first HTTP request for middlewares such as express-session;
+    // nothing here reads it after the handshake (Origin is checked in allowRequest), so it is
+    // dropped, as Socket.IO's memory-usage guide suggests.
+    this.io.engine.on('connection', (raw: { request: unknown }) => {
+      raw.request = null;
+    });
     this.io.on('connection', (socket) => this.onConnection(socket));
   }
 

@@ -43,6 +43,9 @@ describe('local play without Redis or PostgreSQL, and the REST side', () => {
       postgres: 'disabled',
       outboxPending: 0,
     });
+    const { rssMb, heapUsedMb } = (body as { memory: { rssMb: number; heapUsedMb: number } }).memory;
+    expect(heapUsedMb).toBeGreaterThan(0);
+    expect(rssMb).toBeGreaterThan(heapUsedMb);
   });
 
   it('lists public lobby rooms only, plays a game in memory and ranks it on the leaderboard', async () => {
