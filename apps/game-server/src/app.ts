@@ -101,6 +101,7 @@ export function createGameService(): ServiceDefinition & { game: () => GameServe
         timing,
         corsOrigins,
         inflight: ctx.inflight,
+        metrics: ctx.metrics,
         limits: {
           draw: { rate: config.number('STROKE_RATE'), burst: config.number('STROKE_BURST') },
           chat: { rate: config.number('CHAT_RATE'), burst: config.number('CHAT_BURST') },

@@ -15,6 +15,7 @@ import {
   type Stroke,
 } from '@hybrid/game-protocol';
 import type { Logger } from '@hybrid/service-kit';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { Server, type Socket } from 'socket.io';
 import {
   advance,
@@ -66,6 +67,8 @@ export interface GameServerOptions {
   readonly tickMs?: number;
   /** Work that shutdown waits for (disconnects being recorded). */
   readonly inflight?: { track<T>(p: Promise<T>): Promise<T> };
+  /** Where the game's own metrics go (the registry behind GET /metrics). */
+  readonly metrics?: Registry;
 }
 
 interface Outcome<T> {
@@ -116,6 +119,8 @@ export class GameServer {
   private ticking = false;
   private readonly store: Store;
   private readonly t: Timing;
+  /** Client events by name and outcome (`ok` or the error code): a bounded label set. */
+  private readonly events: Counter<'event' | 'outcome'> | undefined;
 
   constructor(
     http: HttpServer,
@@ -123,6 +128,35 @@ export class GameServer {
   ) {
     this.store = opts.store;
     this.t = opts.timing;
+    if (opts.metrics) {
+      const registers = [opts.metrics];
+      this.events = new Counter({
+        name: 'game_client_events_total',
+        help: 'Client events handled, by event and outcome (ok or the error code)',
+        labelNames: ['event', 'outcome'] as const,
+        registers,
+      });
+      const game = this;
+      new Gauge({
+        name: 'game_sockets',
+        help: 'Socket.IO connections held by this replica',
+        registers,
+        collect() {
+          this.set(game.localSockets());
+        },
+      });
+      new Gauge({
+        name: 'game_rooms',
+        help: 'Rooms in play (shared by every replica), by phase',
+        labelNames: ['phase'] as const,
+        registers,
+        async collect() {
+          const rooms = await game.store.allRooms();
+          this.reset();
+          for (const r of rooms) this.inc({ phase: r.phase });
+        },
+      });
+    }
     this.io = new Server(http, {
       maxHttpBufferSize: LIMITS.maxPayloadBytes,
       cors: {
@@ -255,6 +289,7 @@ export class GameServer {
     const ack: AnyAck = (res) => {
       if (acked) return;
       acked = true;
+      this.events?.inc({ event, outcome: res.ok ? 'ok' : res.error.code });
       if (typeof last === 'function') safeAck(last as AnyAck, res);
     };
     const raw = typeof args[0] === 'function' || args[0] === undefined ? {} : args[0];

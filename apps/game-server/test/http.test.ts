@@ -109,6 +109,21 @@ describe('local play without Redis or PostgreSQL, and the REST side', () => {
         error: { code: 'INVALID_PAYLOAD' },
       },
     );
+    // Every answer is counted by event and outcome; sockets and rooms are gauges.
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const sample = (name: string) =>
+      Number(new RegExp(`^${name.replace(/[{}]/g, '\\$&')} (\\d+)`, 'm').exec(metrics)?.[1] ?? NaN);
+    expect(
+      sample('game_client_events_total{event="room:join",outcome="NOT_FOUND",service="game-server"}'),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      sample('game_client_events_total{event="room:create",outcome="INVALID_PAYLOAD",service="game-server"}'),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      sample('game_client_events_total{event="game:start",outcome="ok",service="game-server"}'),
+    ).toBeGreaterThanOrEqual(1);
+    expect(sample('game_sockets{service="game-server"}')).toBeGreaterThanOrEqual(1);
+    expect(metrics).toMatch(/^game_rooms\{phase="lobby",service="game-server"\} \d+/m);
   });
 
   it("gives one socket one seat: joining with another player's token takes that seat over", async () => {
