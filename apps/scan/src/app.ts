@@ -8,6 +8,7 @@ import {
   createS3,
   imageKeys,
   parseClassified,
+  parseScheduledJob,
   PermanentError,
   publishTo,
   startServiceConsumer,
@@ -16,6 +17,7 @@ import {
   type Topology,
 } from '@hybrid/queue';
 import {
+  ConfigError,
   ErrorResponse,
   HttpError,
   notFound,
@@ -28,6 +30,7 @@ import {
   type Static,
 } from '@hybrid/service-kit';
 import type pg from 'pg';
+import { cleanupAbandonedUploads } from './cleanup';
 import { StatusListener, type StatusNotice } from './listener';
 
 export const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
@@ -462,6 +465,11 @@ export function createScanService(opts: ScanServiceOptions = {}): ServiceDefinit
     start: async (ctx) => {
       const st = stateOf(ctx);
       const prefix = ctx.config.string('QUEUE_PREFIX');
+      const abandonedSec = ctx.config.number('ABANDONED_UPLOAD_SEC');
+      if (abandonedSec <= ctx.config.number('UPLOAD_URL_TTL_SEC'))
+        throw new ConfigError([
+          { variable: 'ABANDONED_UPLOAD_SEC', message: 'must be longer than UPLOAD_URL_TTL_SEC' },
+        ]);
       await st.listener.start();
       ctx.onShutdown(() => st.listener.close());
       await startServiceConsumer(ctx, topology, {
@@ -475,6 +483,15 @@ export function createScanService(opts: ScanServiceOptions = {}): ServiceDefinit
             `UPDATE scans SET status = 'failed', error = $2 WHERE id = $1 AND status NOT IN ('done', 'failed')`,
             [job.scanId, `the result could not be saved: ${err.message}`],
           );
+        },
+      });
+      await startServiceConsumer(ctx, topology, {
+        queue: 'q.sched',
+        prefetch: 1,
+        parse: parseScheduledJob,
+        handle: async () => {
+          const failed = await cleanupAbandonedUploads(ctx.pg!, st.s3, st.bucket, abandonedSec);
+          ctx.log.info({ failed }, 'abandoned uploads cleaned up');
         },
       });
     },

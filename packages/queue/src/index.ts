@@ -21,10 +21,13 @@ export {
   parseClassified,
   parseCompleted,
   parseScanJob,
+  parseScheduledJob,
+  SCHEDULED_JOBS,
   type ClassifiedJob,
   type DisposalStep,
   type NamedRef,
   type ScanCompleted,
   type ScanJob,
   type ScanResult,
+  type ScheduledJob,
 } from './messages';

@@ -84,3 +84,16 @@ export function parseCompleted(body: unknown): ScanCompleted {
     completedAt: at.toISOString(),
   };
 }
+
+/** Maintenance jobs on `q.sched` (published by the cluster's CronJobs). */
+export const SCHEDULED_JOBS = ['cleanup-uploads'] as const;
+export interface ScheduledJob {
+  readonly job: (typeof SCHEDULED_JOBS)[number];
+}
+
+export function parseScheduledJob(body: unknown): ScheduledJob {
+  if (!isObj(body) || typeof body.job !== 'string') throw new PermanentError('message must have a job');
+  const job = SCHEDULED_JOBS.find((j) => j === body.job);
+  if (!job) throw new PermanentError(`unknown job "${body.job}"`);
+  return { job };
+}

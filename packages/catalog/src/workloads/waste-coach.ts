@@ -207,10 +207,18 @@ export const scan = api({
       min: 60,
       max: 3600,
     },
+    ABANDONED_UPLOAD_SEC: {
+      type: 'int',
+      description:
+        'A scan still not submitted this long after it was created is failed and its raw upload deleted (the cleanup-uploads job on q.sched). Longer than UPLOAD_URL_TTL_SEC.',
+      default: '3600',
+      min: 600,
+      max: 604800,
+    },
   },
   dependencies: {
     postgres: { server: 'postgres', database: 'scan' },
-    amqp: { server: 'rabbitmq', consumes: ['q.api'], publishes: ['q.storage', 'q.batch'] },
+    amqp: { server: 'rabbitmq', consumes: ['q.api', 'q.sched'], publishes: ['q.storage', 'q.batch'] },
     services: ['auth'],
   },
 });
