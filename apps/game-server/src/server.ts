@@ -136,13 +136,14 @@ export class GameServer {
         labelNames: ['event', 'outcome'] as const,
         registers,
       });
-      const game = this;
+      const sockets = () => this.localSockets();
+      const store = this.store;
       new Gauge({
         name: 'game_sockets',
         help: 'Socket.IO connections held by this replica',
         registers,
         collect() {
-          this.set(game.localSockets());
+          this.set(sockets());
         },
       });
       new Gauge({
@@ -151,7 +152,7 @@ export class GameServer {
         labelNames: ['phase'] as const,
         registers,
         async collect() {
-          const rooms = await game.store.allRooms();
+          const rooms = await store.allRooms();
           this.reset();
           for (const r of rooms) this.inc({ phase: r.phase });
         },
