@@ -38,6 +38,7 @@ import {
 import { insidersChannel, playerChannel, roomChannel, type PlayerRec, type RoomRec } from './model';
 import { socketBuckets, type LimitKind, type RateLimits, type TokenBucket } from './rate-limit';
 import type { Results } from './results';
+import { writeBroadcastFramesDirectly, type FastFrameStats } from './fast-frames';
 import { BUSY, type Store } from './store';
 
 interface SocketData {
@@ -119,6 +120,8 @@ export class GameServer {
   private ticking = false;
   private readonly store: Store;
   private readonly t: Timing;
+  /** How many broadcast frames skipped Engine.IO's per-recipient packet handling. */
+  fastFrames: FastFrameStats;
   /** Client events by name and outcome (`ok` or the error code): a bounded label set. */
   private readonly events: Counter<'event' | 'outcome'> | undefined;
 
@@ -144,6 +147,18 @@ export class GameServer {
         registers,
         collect() {
           this.set(sockets());
+        },
+      });
+      const fast = () => this.fastFrames.direct;
+      let counted = 0;
+      new Counter({
+        name: 'game_broadcast_frames_direct_total',
+        help: 'Broadcast frames written straight to a WebSocket, skipping Engine.IO packet handling',
+        registers,
+        collect() {
+          const now = fast();
+          this.inc(now - counted);
+          counted = now;
         },
       });
       new Gauge({
@@ -179,6 +194,7 @@ export class GameServer {
     this.io.engine.on('connection', (raw: { request: unknown }) => {
       raw.request = null;
     });
+    this.fastFrames = writeBroadcastFramesDirectly(this.io);
     this.io.on('connection', (socket) => this.onConnection(socket));
   }
 
