@@ -1,8 +1,9 @@
 import { freePort } from '@hybrid/tools/test-env';
 // pnpm bench scan — the scan pipeline under load, on loopback with real services:
-// PostgreSQL, RabbitMQ, S3 (s3rver), the scan API, worker-storage, worker-ai (label provider) and
-// character. Measures (1) throughput: scans per second from submit to committed result, with
-// every scan submitted at once; (2) latency: p50/p99 submit-to-result at a steady 50 scans/s.
+// PostgreSQL, RabbitMQ, S3 (the local S3 server, which verifies signatures), the scan API,
+// worker-storage, worker-ai (label provider) and character. Measures (1) throughput: scans per
+// second from submit to committed result, with every scan submitted at once; (2) latency: p50/p99
+// submit-to-result at a steady 50 scans/s.
 // Reference measured in the same run: how fast this machine cleans and thumbnails the same
 // JPEGs in one process with nothing else going on (the pipeline's single heaviest step).
 import { spawn, type ChildProcess } from 'node:child_process';

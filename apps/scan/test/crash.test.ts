@@ -11,7 +11,7 @@ import { createScanService } from '../src/app';
 import { jpegWithGps, objectExists, startHarness, type Harness } from './harness';
 
 /**
- * A slow network in front of the real S3 (s3rver): GETs of raw uploads are held until released,
+ * A slow network in front of the local S3 server: GETs of raw uploads are held until released,
  * so a test knows a worker is in the middle of a job.
  */
 async function startStallingProxy(target: string) {

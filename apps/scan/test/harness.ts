@@ -1,8 +1,8 @@
 // Test set-up shared by the scan pipeline's tests: real PostgreSQL databases, a real RabbitMQ with
-// names unique to the test file, S3 through s3rver on loopback, and a real JWKS endpoint.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// names unique to the test file, S3 through the local S3 server on loopback (it verifies SigV4
+// signatures, presigned URLs included), and a real JWKS endpoint.
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   DeleteObjectCommand,
@@ -14,15 +14,15 @@ import {
 import { catalog } from '@hybrid/catalog';
 import { createLogger, retryQueueName, runMigrations } from '@hybrid/service-kit';
 import type { Topology } from '@hybrid/queue';
+import { startLocalS3, type LocalS3 } from '@hybrid/tools/s3-local';
 import { createTestDatabase, testUrls, uniqueName, type TestDatabase } from '@hybrid/tools/test-env';
 import amqp from 'amqplib';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import pg from 'pg';
-import S3rver from 's3rver';
 import sharp from 'sharp';
 
 export const BUCKET = 'scan-test-images';
-export const S3_KEY = 'S3RVER';
+export const S3_CREDENTIALS = { accessKeyId: 'LOCALS3TESTKEY', secretAccessKey: 'local-s3-test-secret' };
 
 /** The platform's queues with short retry delays, so a test sees every attempt in seconds. */
 export const fastTopology: Topology = {
@@ -36,6 +36,8 @@ export interface Harness {
   characterDb: TestDatabase;
   infoDb: TestDatabase;
   s3: S3Client;
+  /** The local S3 server: its endpoint, and its stored objects for direct checks. */
+  s3Server: LocalS3;
   s3Endpoint: string;
   jwksUrl: string;
   token(userId: string): Promise<string>;
@@ -65,21 +67,17 @@ export async function startHarness(label: string): Promise<Harness> {
   );
   await info.end();
 
-  const dir = mkdtempSync(join(tmpdir(), 's3rver-'));
-  const s3rver = new S3rver({
-    port: 0,
-    address: '127.0.0.1',
-    silent: true,
-    directory: dir,
-    configureBuckets: [{ name: BUCKET, configs: [] }],
+  const s3Server = await startLocalS3({
+    buckets: [BUCKET],
+    credentials: S3_CREDENTIALS,
+    region: 'us-east-1',
   });
-  const addr = (await s3rver.run()) as { port: number };
-  const s3Endpoint = `http://127.0.0.1:${addr.port}`;
+  const s3Endpoint = s3Server.endpoint;
   const s3 = new S3Client({
     endpoint: s3Endpoint,
     region: 'us-east-1',
     forcePathStyle: true,
-    credentials: { accessKeyId: S3_KEY, secretAccessKey: S3_KEY },
+    credentials: S3_CREDENTIALS,
   });
 
   const pair = await generateKeyPair('EdDSA', { extractable: true });
@@ -98,6 +96,7 @@ export async function startHarness(label: string): Promise<Harness> {
     characterDb,
     infoDb,
     s3,
+    s3Server,
     s3Endpoint,
     jwksUrl,
     scanPool,
@@ -121,8 +120,8 @@ export async function startHarness(label: string): Promise<Harness> {
       IMAGES_BUCKET: BUCKET,
       S3_ENDPOINT: s3Endpoint,
       S3_REGION: 'us-east-1',
-      S3_ACCESS_KEY_ID: S3_KEY,
-      S3_SECRET_ACCESS_KEY: S3_KEY,
+      S3_ACCESS_KEY_ID: S3_CREDENTIALS.accessKeyId,
+      S3_SECRET_ACCESS_KEY: S3_CREDENTIALS.secretAccessKey,
       MAX_UPLOAD_BYTES: String(400 * 1024),
       INFO_DATABASE_URL: infoDb.url,
       SHUTDOWN_TIMEOUT_MS: '3000',
@@ -132,9 +131,8 @@ export async function startHarness(label: string): Promise<Harness> {
       await scanPool.end();
       await deleteTopology(prefix);
       s3.destroy();
-      await new Promise((r) => s3rver.close(r));
+      await s3Server.close();
       await new Promise((r) => jwks.close(r));
-      rmSync(dir, { recursive: true, force: true });
       await Promise.all([scanDb.drop(), characterDb.drop(), infoDb.drop()]);
     },
   };

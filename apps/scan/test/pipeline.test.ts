@@ -9,6 +9,7 @@ import amqp from 'amqplib';
 import sharp from 'sharp';
 import { createScanService } from '../src/app';
 import {
+  BUCKET,
   deleteObject,
   fastTopology,
   getObject,
@@ -311,12 +312,48 @@ describe('scan pipeline: upload, storage worker, AI worker, result, character', 
       422,
     );
 
-    // The presigned URL binds the declared type and size into its signature (S3 refuses any other;
-    // s3rver does not check SigV4 signatures, so the worker's own checks are tested above).
+    // The presigned URL binds the declared type and size into its signature: S3 refuses any other
+    // (the next test uploads them through the local S3 server, which verifies signatures as S3 does).
     const u = new URL(c.uploadUrl);
     expect(u.searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;content-type;host');
     expect([...u.searchParams.keys()].filter((k) => k.startsWith('x-amz-checksum'))).toEqual([]);
     expect(Number(u.searchParams.get('X-Amz-Expires'))).toBe(600);
+  });
+
+  it('has S3 refuse an upload of another type or size than declared, so submitting it answers 409', async () => {
+    const photo = await jpegWithGps(200, 150);
+    const c = await createScan(alice, photo, 'image/jpeg');
+    const { rows } = await h.scanPool.query<{ upload_key: string }>(
+      'SELECT upload_key FROM scans WHERE id = $1',
+      [c.scanId],
+    );
+    const key = rows[0]!.upload_key;
+    const put = async (headers: Record<string, string>, body: Buffer) => {
+      const r = await fetch(c.uploadUrl, { method: 'PUT', headers, body: new Uint8Array(body) });
+      return { status: r.status, code: /<Code>([^<]*)<\/Code>/.exec(await r.text())?.[1] };
+    };
+    const refused = { status: 403, code: 'SignatureDoesNotMatch' };
+
+    // A PNG declared as a JPEG, then more and fewer bytes than declared (each sent with its true length).
+    expect(await put({ ...c.uploadHeaders, 'content-type': 'image/png' }, photo)).toEqual(refused);
+    const longer = Buffer.concat([photo, Buffer.alloc(4096, 7)]);
+    expect(
+      await put({ 'content-type': 'image/jpeg', 'content-length': String(longer.length) }, longer),
+    ).toEqual(refused);
+    expect(await put({ 'content-type': 'image/jpeg' }, photo.subarray(0, photo.length - 100))).toEqual(
+      refused,
+    );
+    expect(h.s3Server.objects(BUCKET)!.has(key)).toBe(false);
+
+    const early = await submit(alice, c.scanId);
+    expect(early.statusCode).toBe(409);
+    expect(early.json()).toEqual({ detail: 'upload the image to uploadUrl before submitting' });
+    expect((await get(alice, c.scanId)).status).toBe('awaiting_upload');
+
+    // The declared upload goes through, and the scan then runs to the end.
+    expect(await put(c.uploadHeaders, photo)).toEqual({ status: 200, code: undefined });
+    expect((await submit(alice, c.scanId)).statusCode).toBe(202);
+    expect((await settled(alice, c.scanId)).status).toBe('done');
   });
 
   it('lists the history newest first, a page at a time', async () => {
