@@ -1,4 +1,3 @@
-import { freePort } from '@hybrid/tools/test-env';
 // pnpm bench scan — the scan pipeline under load, on loopback with real services:
 // PostgreSQL, RabbitMQ, S3 (the local S3 server, which verifies signatures), the scan API,
 // worker-storage, worker-ai (label provider) and character. Measures (1) throughput: scans per
@@ -7,10 +6,13 @@ import { freePort } from '@hybrid/tools/test-env';
 // Reference measured in the same run: how fast this machine cleans and thumbnails the same
 // JPEGs in one process with nothing else going on (the pipeline's single heaviest step).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { createCharacterService } from '@hybrid/character';
 import { catalog } from '@hybrid/catalog';
 import { buildService, type BuiltService } from '@hybrid/service-kit';
+import { freePort } from '@hybrid/tools/test-env';
 import { createAiWorker } from '@hybrid/worker-ai';
 import { processImage } from '@hybrid/worker-storage';
 import pg from 'pg';
@@ -47,6 +49,23 @@ async function makeJpegs(count: number): Promise<Buffer[]> {
         .withExif({ IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '37/1 33/1 59/1' } })
         .toBuffer(),
     );
+  }
+  return out;
+}
+
+/** CPU time (user + system, ms) of every process on the machine, by pid and command name. */
+function cpuByProcess(): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const comm = st.slice(st.indexOf('(') + 1, st.lastIndexOf(')'));
+      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+      out.set(`${pid} ${comm}`, ((Number(f[11]) + Number(f[12])) * 1000) / 100);
+    } catch {
+      // the process ended between listing and reading
+    }
   }
   return out;
 }
@@ -179,12 +198,40 @@ async function main(): Promise<void> {
 
     // 1. Throughput: everything submitted at once (64 submits in flight), time to the last result.
     const ids = await prepare(THROUGHPUT_SCANS);
+    const cpu0 = cpuByProcess();
     const t0 = performance.now();
     const all: Promise<void>[] = [];
     for (let i = 0; i < ids.length; i += 64) {
       all.push(...(await Promise.all(ids.slice(i, i + 64).map(submit))));
     }
     await withTimeout(Promise.all(all), 300000, 'throughput run');
+    // Where the CPU went during that run, per scan: this decides how fast this machine can go.
+    const cpu1 = cpuByProcess();
+    const groups = new Map<string, number>();
+    for (const [key, ms] of cpu1) {
+      const d = ms - (cpu0.get(key) ?? ms);
+      if (d <= 0) continue;
+      const [pid, comm] = [Number(key.split(' ')[0]), key.slice(key.indexOf(' ') + 1)];
+      const group =
+        pid === child.pid
+          ? 'worker-storage'
+          : pid === process.pid
+            ? 'scan API + worker-ai + character + local S3 + load (this process)'
+            : comm === 'postgres'
+              ? 'PostgreSQL'
+              : comm === 'beam.smp'
+                ? 'RabbitMQ'
+                : 'other';
+      groups.set(group, (groups.get(group) ?? 0) + d);
+    }
+    const perScan = [...groups].map(([g, ms]) => [g, ms / ids.length] as const).sort((a, b) => b[1] - a[1]);
+    const total = perScan.filter(([g]) => g !== 'other').reduce((a, [, ms]) => a + ms, 0);
+    console.log(
+      `  CPU per scan in that run: ${perScan.map(([g, ms]) => `${g} ${ms.toFixed(1)} ms`).join(', ')}`,
+    );
+    console.log(
+      `  pipeline total ${total.toFixed(1)} ms per scan: at most ${((cpus().length * 1000) / total).toFixed(0)} scans/s on ${cpus().length} cores even at 100% CPU`,
+    );
     const secs = (performance.now() - t0) / 1000;
     const rate = ids.length / secs;
     const burst = ids.map((id) => doneAt.get(id)! - submitAt.get(id)!).sort((a, b) => a - b);
