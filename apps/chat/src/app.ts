@@ -37,7 +37,7 @@ Client messages (JSON text frames): {"type":"ask","id"?:string,"text":string,"la
 Server messages: {"type":"ready","userId"}, {"type":"start","id","sources"}, {"type":"token","id","text"} (streamed),
 {"type":"done","id","text","sources","mode":"retrieval"|"llm"}, {"type":"cancelled","id"},
 {"type":"error","id"?,"code","message","retryAfterSec"?}, {"type":"pong"}. Error codes: bad_message, not_authenticated,
-empty_message, message_too_long, busy, rate_limited, unavailable, llm_failed. Close 4401: authentication failed or token expired.`;
+empty_message, message_too_long, busy, rate_limited, unavailable, llm_failed. Close 4401: authentication failed, token expired or token revoked.`;
 
 type ServerMessage =
   | { type: 'ready'; userId: string }
@@ -128,6 +128,7 @@ class ChatSession {
   private closed = false;
   private authPending: Promise<void> | undefined;
   private timers: NodeJS.Timeout[] = [];
+  private readonly cleanups: (() => void)[] = [];
 
   constructor(
     private readonly socket: WebSocket,
@@ -165,6 +166,11 @@ class ChatSession {
       t.unref();
       this.timers.push(t);
     }
+    // ... and as soon as its token is revoked (logout, account deletion, refresh-token theft).
+    const off = this.ctx.auth!.onRevoked((jti) => {
+      if (jti === user.jti) this.socket.close(CLOSE.authFailed, 'token revoked');
+    });
+    this.cleanups.push(off);
     this.send({ type: 'ready', userId: user.id });
   }
 
@@ -184,6 +190,7 @@ class ChatSession {
     if (this.closed) return;
     this.closed = true;
     for (const t of this.timers) clearTimeout(t);
+    for (const off of this.cleanups) off();
     this.current?.abort.abort();
   }
 

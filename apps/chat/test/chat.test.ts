@@ -174,6 +174,28 @@ describe('chat service', () => {
       expect([r.status, JSON.parse(r.body)]).toEqual([401, { detail: 'token revoked' }]);
     });
 
+    it('closes an open connection as soon as its token is revoked', async () => {
+      const jti = uniqueName('open-revoked');
+      const t = await new SignJWT({})
+        .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid: 'k1' })
+        .setIssuer('waste-coach-auth')
+        .setAudience('waste-coach')
+        .setSubject('open-user')
+        .setJti(jti)
+        .setExpirationTime('5m')
+        .sign(privateKey);
+      const c = connect(plain.ws, { protocols: ['chat.v1', `bearer.${t}`] });
+      clients.push(c);
+      await c.next('ready');
+      const authRedis = new Redis(testUrls.redis, { keyPrefix: `${prefix}auth:` });
+      await denylistTokens(authRedis, [{ jti, exp: Math.floor(Date.now() / 1000) + 60 }]);
+      await authRedis.quit();
+      const at = Date.now();
+      await c.closed;
+      expect([c.closeCode, c.closeReason]).toEqual([4401, 'token revoked']);
+      expect(Date.now() - at).toBeLessThan(1000);
+    });
+
     it('closes the connection when its token expires', async () => {
       const c = connect(plain.ws, {
         protocols: ['chat.v1', `bearer.${await token('short', Math.floor(Date.now() / 1000) + 2)}`],

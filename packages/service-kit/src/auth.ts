@@ -61,6 +61,14 @@ export class TokenVerifier {
         : opts.jwks;
   }
 
+  /**
+   * Calls `fn` with each `jti` the auth service denylists from now on (through the local copy of
+   * the denylist; without one, never). For connections that outlive a request. Returns the unsubscribe.
+   */
+  onRevoked(fn: (jti: string) => void): () => void {
+    return this.opts.denylist?.mirror?.onRevoked(fn) ?? (() => undefined);
+  }
+
   /** Verifies an access token: signature, pinned algorithm, `typ`, `iss`, `aud`, `exp`, and the denylist. */
   async verify(token: string): Promise<AuthUser> {
     const user = await this.verifySignature(token);

@@ -67,6 +67,7 @@ export class DenylistMirror {
   private stopped = false;
   private readonly channel: string;
   private readonly heartbeatMs: number;
+  private readonly listeners = new Set<(jti: string) => void>();
 
   constructor(private readonly opts: DenylistMirrorOptions) {
     this.channel = denylistChannel(opts.prefix);
@@ -93,6 +94,28 @@ export class DenylistMirror {
     this.synced = false;
     clearInterval(this.heartbeat);
     clearInterval(this.pruner);
+  }
+
+  /**
+   * Calls `fn` with every `jti` newly denylisted (announced, or found when the copy is rebuilt
+   * after a gap), so holders of long-lived connections can end them. Returns the unsubscribe.
+   */
+  onRevoked(fn: (jti: string) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private add(jti: string, exp: number): void {
+    const known = this.entries.has(jti);
+    this.entries.set(jti, exp);
+    if (known) return;
+    for (const fn of this.listeners) {
+      try {
+        fn(jti);
+      } catch (err) {
+        this.opts.log.warn({ err: { message: (err as Error).message } }, 'denylist listener failed');
+      }
+    }
   }
 
   /** Whether the copy is complete right now. */
@@ -122,7 +145,7 @@ export class DenylistMirror {
     }
     for (const item of parsed) {
       if (Array.isArray(item) && typeof item[0] === 'string' && typeof item[1] === 'number')
-        this.entries.set(item[0], item[1]);
+        this.add(item[0], item[1]);
     }
   }
 
@@ -192,7 +215,7 @@ export class DenylistMirror {
       const now = Date.now();
       keys.forEach((k, i) => {
         const ttl = ttls?.[i]?.[1];
-        if (typeof ttl === 'number' && ttl > 0) this.entries.set(k.slice(skip), (now + ttl) / 1000);
+        if (typeof ttl === 'number' && ttl > 0) this.add(k.slice(skip), (now + ttl) / 1000);
       });
     } while (cursor !== '0');
   }

@@ -164,12 +164,19 @@ describe('access-token checks for services that need a user', () => {
       await Promise.all([cmd.quit(), sub.quit(), writer.quit()]);
     });
 
-    it('answers from memory once synced, and learns announcements', async () => {
+    it('answers from memory once synced, learns announcements and tells listeners', async () => {
       await eventually(() => mirror.isSynced, 5000, 'the first sync');
+      const heard: string[] = [];
+      const off = verifier.onRevoked((j) => heard.push(j));
       const jti = uniqueName('m');
       expect(mirror.revoked(jti)).toBe(false);
       await denylistTokens(writer, [{ jti, exp: exp() }]);
       await eventually(() => mirror.revoked(jti) === true, 1000, 'the announcement');
+      expect(heard).toEqual([jti]);
+      off();
+      await denylistTokens(writer, [{ jti: uniqueName('after-off'), exp: exp() }]);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(heard).toEqual([jti]);
     });
 
     it('is not trusted while its subscription is down, and the verifier asks Redis instead', async () => {
@@ -177,6 +184,8 @@ describe('access-token checks for services that need a user', () => {
       sub.disconnect(false);
       await eventually(() => mirror.revoked('x') === undefined, 1000, 'the copy going stale');
       // Revoked while the copy cannot hear it: no announcement reaches it.
+      const heard: string[] = [];
+      const off = mirror.onRevoked((j) => heard.push(j));
       const jti = uniqueName('missed');
       await writer.set(denylistKey(jti), '1', 'EX', 60);
       await expect(verifier.verify(await token({ jti }))).rejects.toMatchObject({
@@ -188,6 +197,9 @@ describe('access-token checks for services that need a user', () => {
       await sub.connect();
       await eventually(() => mirror.isSynced, 5000, 'the resync');
       expect(mirror.revoked(jti)).toBe(true);
+      // Listeners learn of what was found in the rebuild, too.
+      expect(heard).toContain(jti);
+      off();
     });
 
     it('fails closed when neither the copy nor Redis can answer', async () => {
