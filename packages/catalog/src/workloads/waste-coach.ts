@@ -26,6 +26,15 @@ export const tokenVerifierEnv: EnvContract = {
   },
 };
 
+/** RabbitMQ names are prefixed (per environment, or per test run). */
+const queueEnv: EnvContract = {
+  QUEUE_PREFIX: {
+    type: 'string',
+    description: 'Prefix of every RabbitMQ exchange and queue name (scan pipeline and account events).',
+    default: '',
+  },
+};
+
 const apiResources: ResourceSpec = {
   requests: { cpu: '100m', memory: '128Mi' },
   limits: { cpu: '500m', memory: '256Mi' },
@@ -152,15 +161,6 @@ export const my = api({
     services: ['auth'],
   },
 });
-
-/** RabbitMQ names are prefixed (per environment, or per test run). */
-const queueEnv: EnvContract = {
-  QUEUE_PREFIX: {
-    type: 'string',
-    description: 'Prefix of every exchange and queue name of the scan pipeline.',
-    default: '',
-  },
-};
 
 /** Where scan images live (S3 or an S3-compatible store). */
 const imagesEnv: EnvContract = {
