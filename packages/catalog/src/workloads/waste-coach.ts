@@ -1,3 +1,4 @@
+import { accountQueues } from '../queues';
 import type { EnvContract, ResourceSpec, WorkloadSpec } from '../types';
 
 /** What a service that checks users' access tokens needs (see the auth service). */
@@ -122,6 +123,15 @@ export const auth = api({
         'JSON array of OAuth/OIDC providers: {"name","preset"?: "google"|"kakao"|"naver","clientId","clientSecret"?,"issuer"?,"authorizationEndpoint"?,"tokenEndpoint"?,"userinfoEndpoint"?,"jwksUri"?,"scopes"?,"tokenAuthMethod"?,"trustEmail"?}. Unset: no OAuth login.',
       secret: true,
     },
+    ...queueEnv,
+    OUTBOX_POLL_MS: {
+      type: 'int',
+      description:
+        'How often pending account events are looked for in the outbox (each deletion also sends its own at once).',
+      default: '2000',
+      min: 50,
+      max: 60000,
+    },
     OAUTH_CALLBACK_BASE_URL: {
       type: 'url',
       description:
@@ -132,6 +142,14 @@ export const auth = api({
   dependencies: {
     postgres: { server: 'postgres', database: 'auth' },
     redis: { server: 'redis', keyPrefix: 'auth:' },
+    // Account deletions go out through an outbox table: login and tokens keep working while
+    // RabbitMQ is away, and the events follow when it is back.
+    amqp: {
+      server: 'rabbitmq',
+      consumes: [],
+      publishes: accountQueues.map((q) => q.name),
+      critical: false,
+    },
   },
   resources: { requests: { cpu: '200m', memory: '192Mi' }, limits: { cpu: '1', memory: '384Mi' } },
 });
