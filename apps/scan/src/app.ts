@@ -28,6 +28,7 @@ import {
   type Static,
 } from '@hybrid/service-kit';
 import type pg from 'pg';
+import { startAccountDeletion } from './account';
 import { StatusListener, type StatusNotice } from './listener';
 
 export const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
@@ -477,6 +478,7 @@ export function createScanService(opts: ScanServiceOptions = {}): ServiceDefinit
           );
         },
       });
+      await startAccountDeletion(ctx, topology);
     },
   };
 }

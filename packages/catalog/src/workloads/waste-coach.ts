@@ -228,7 +228,11 @@ export const scan = api({
   },
   dependencies: {
     postgres: { server: 'postgres', database: 'scan' },
-    amqp: { server: 'rabbitmq', consumes: ['q.api'], publishes: ['q.storage', 'q.batch'] },
+    amqp: {
+      server: 'rabbitmq',
+      consumes: ['q.api', 'q.account.scan'],
+      publishes: ['q.storage', 'q.batch'],
+    },
     services: ['auth'],
   },
 });
