@@ -243,7 +243,7 @@ export const character = api({
   env: { ...tokenVerifierEnv, ...queueEnv },
   dependencies: {
     postgres: { server: 'postgres', database: 'character' },
-    amqp: { server: 'rabbitmq', consumes: ['q.batch'], publishes: [] },
+    amqp: { server: 'rabbitmq', consumes: ['q.batch', 'q.account.character'], publishes: [] },
     services: ['auth'],
   },
 });
