@@ -314,6 +314,7 @@ export const chat = api({
       min: 10,
       max: 8000,
     },
+    ...queueEnv,
     CHAT_AUTH_TIMEOUT_MS: {
       type: 'int',
       description:
@@ -326,6 +327,7 @@ export const chat = api({
   dependencies: {
     postgres: { server: 'postgres', database: 'info', owner: false },
     redis: { server: 'redis', keyPrefix: 'chat:' },
+    amqp: { server: 'rabbitmq', consumes: ['q.account.chat'], publishes: [], critical: false },
     services: ['auth', 'info'],
   },
 });
