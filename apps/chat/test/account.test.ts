@@ -35,7 +35,7 @@ describe('account deletion in the chat service', () => {
   let ws: string;
   let publisher: AmqpClient;
   let conn: ChannelModel;
-  let privateKey: CryptoKey;
+  let privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
   const clients: Client[] = [];
 
   const token = (sub: string, jti = uniqueName('jti')) =>
