@@ -247,6 +247,31 @@ describe('account events', () => {
     }
   });
 
+  it('come from auth, which does not need the broker to serve, to my, scan, character and chat', () => {
+    expect(catalog.get('auth').dependencies.amqp).toEqual({
+      server: 'rabbitmq',
+      consumes: [],
+      publishes: accountQueues.map((q) => q.name),
+      critical: false,
+    });
+    expect(catalog.get('auth').env.AMQP_URL?.required).toBe(true);
+    expect(catalog.get('auth').env.QUEUE_PREFIX?.default).toBe('');
+    for (const [name, critical] of [
+      ['my', false],
+      ['scan', undefined],
+      ['character', undefined],
+      ['chat', false],
+    ] as const) {
+      const amqp = catalog.get(name).dependencies.amqp!;
+      expect([name, amqp.consumes, amqp.critical]).toEqual([
+        name,
+        expect.arrayContaining([`q.account.${name}`]),
+        critical,
+      ]);
+      expect(catalog.get(name).env.QUEUE_PREFIX).toBeDefined();
+    }
+  });
+
   it('rejects retries that would reach other queues: through a fanout, or a routing key another queue binds', () => {
     const mq: WorkloadSpec = { ...pg, name: 'mq', engine: 'rabbitmq', port: 5672 };
     const q = (name: string, exchange: string, routingKey: string, extra: Partial<QueueSpec> = {}) => ({
@@ -272,8 +297,15 @@ describe('account events', () => {
         q('q.a', 'x.topic', 'to.a', { bindingKeys: ['event.#'] }),
         q('q.b', 'x.topic', 'event.b', { bindingKeys: ['event.#'] }),
         q('q.c', 'x.topic', 'to.c', { bindingKeys: ['event.*'], retryDelaysMs: [] }),
-        q('q.dead', 'x.dead', 'dead', { retryDelaysMs: [], deadLetter: undefined }),
-      ].map(({ deadLetter, ...rest }) => (deadLetter ? { ...rest, deadLetter } : rest)),
+        {
+          name: 'q.dead',
+          description: 'dead',
+          exchange: 'x.dead',
+          routingKey: 'dead',
+          maxAttempts: 1,
+          retryDelaysMs: [],
+        },
+      ],
     });
     expect(problems).toEqual([
       expect.stringContaining('queue "q.fan" retries through fanout exchange "x.fan"'),

@@ -172,10 +172,12 @@ export const my = api({
       min: 100,
       max: 30000,
     },
+    ...queueEnv,
   },
   dependencies: {
     postgres: { server: 'postgres', database: 'my' },
     redis: { server: 'redis', keyPrefix: 'my:' },
+    amqp: { server: 'rabbitmq', consumes: ['q.account.my'], publishes: [], critical: false },
     services: ['auth'],
   },
 });
