@@ -13,8 +13,9 @@
 import { spawn } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
+import { catalog } from '@hybrid/catalog';
 import { buildService } from '@hybrid/service-kit';
-import { createTestDatabase, testUrls, uniqueName } from '@hybrid/tools/test-env';
+import { createTestDatabase, dropTopology, testUrls, uniqueName } from '@hybrid/tools/test-env';
 import type autocannon from 'autocannon';
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
@@ -75,6 +76,7 @@ async function load(
 async function main(): Promise<void> {
   const db = await createTestDatabase('bench_auth');
   const prefix = `${uniqueName('bench')}:auth:`;
+  const queuePrefix = `${uniqueName('bench')}.`;
   const { privateKey } = await generateKeyPair('EdDSA', { extractable: true });
   const svc = await buildService(authService, {
     env: {
@@ -84,6 +86,8 @@ async function main(): Promise<void> {
       REDIS_KEY_PREFIX: prefix,
       JWT_SIGNING_KEYS: JSON.stringify([{ ...(await exportJWK(privateKey)), kid: 'bench' }]),
       TRUSTED_PROXY_HOPS: '0',
+      AMQP_URL: testUrls.amqp,
+      QUEUE_PREFIX: queuePrefix,
     },
   });
   const ref = Fastify();
@@ -169,6 +173,7 @@ async function main(): Promise<void> {
     if (keys.length) await redis.del(...keys);
     await redis.quit();
     await db.drop();
+    await dropTopology(catalog, queuePrefix);
   }
 }
 

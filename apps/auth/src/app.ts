@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { catalog } from '@hybrid/catalog';
 import {
   ErrorResponse,
   HttpError,
@@ -18,6 +19,7 @@ import {
 import type { FastifyRequest } from 'fastify';
 import { loadSigningKeys, type SigningKeys } from './keys';
 import { loadProviders, randomToken, type ExternalProfile, type OAuthProvider } from './oauth';
+import { AccountEventRelay, recordAccountDeleted } from './outbox';
 import { checkPassword, PasswordHasher } from './passwords';
 import { RateLimiter } from './ratelimit';
 import { Jwks, LoginBody, ProviderName, RefreshBody, RegisterBody, TokenPair, User } from './schemas';
@@ -50,6 +52,9 @@ function clientIp(req: FastifyRequest, hops: number): string {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === '23505';
+
+/** The outbox relay of each built service (started once the app is ready, stopped at shutdown). */
+const relays = new WeakMap<ServiceContext, AccountEventRelay>();
 
 async function routes(app: ServiceApp, ctx: ServiceContext): Promise<void> {
   const { config } = ctx;
@@ -90,6 +95,19 @@ async function routes(app: ServiceApp, ctx: ServiceContext): Promise<void> {
     timeCost: config.number('ARGON2_TIME_COST'),
     parallelism: config.number('ARGON2_PARALLELISM'),
   });
+  const amqp = ctx.amqp;
+  if (!amqp) throw new Error('auth needs AMQP_URL');
+  const relay = new AccountEventRelay({
+    pool,
+    amqp,
+    topology: catalog,
+    prefix: config.string('QUEUE_PREFIX'),
+    log: ctx.log,
+    pollMs: config.number('OUTBOX_POLL_MS'),
+    metrics: ctx.metrics,
+  });
+  relays.set(ctx, relay);
+  ctx.onShutdown(() => relay.stop());
   const limiter = new RateLimiter(redis, config.number('LOGIN_WINDOW_SEC'));
   const hops = config.number('TRUSTED_PROXY_HOPS');
   const maxPerAccount = config.number('LOGIN_MAX_FAILURES_PER_ACCOUNT');
@@ -251,19 +269,26 @@ async function routes(app: ServiceApp, ctx: ServiceContext): Promise<void> {
       config: { auth: 'required' },
       schema: {
         summary: 'Delete the account and revoke every token it holds',
-        description: 'Called by the my service as part of account deletion.',
+        description:
+          "Called by the my service as part of account deletion. The same transaction records an `account.deleted` event in the outbox; it reaches every service that keeps the user's data (my, scan, character, chat) through RabbitMQ, even if the broker is down at the time.",
         response: { 204: Type.Null() },
       },
     },
     async (req, reply) => {
       const u = req.user!;
       await tokens.denylist(u.jti, Number(u.claims.exp));
-      await withTransaction(pool, async (c) => {
+      const deleted = await withTransaction(pool, async (c) => {
         await c.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [u.id]);
         await tokens.revokeUser(u.id, c);
-        await c.query('DELETE FROM users WHERE id = $1', [u.id]);
+        const { rowCount } = await c.query('DELETE FROM users WHERE id = $1', [u.id]);
+        // Announced once, by the request that deleted the row.
+        if (rowCount) await recordAccountDeleted(c, u.id);
+        return rowCount !== null && rowCount > 0;
       });
-      req.log.info({ user: u.id }, 'account deleted');
+      if (deleted) {
+        relay.kick();
+        req.log.info({ user: u.id }, 'account deleted');
+      }
       return reply.code(204).send(null);
     },
   );
@@ -404,4 +429,7 @@ export const authService: ServiceDefinition = {
   workload: 'auth',
   migrationsDir: join(__dirname, '..', 'migrations'),
   routes,
+  start: async (ctx) => {
+    await relays.get(ctx)?.start();
+  },
 };

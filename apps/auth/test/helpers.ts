@@ -1,4 +1,11 @@
-import { createTestDatabase, testUrls, uniqueName, type TestDatabase } from '@hybrid/tools/test-env';
+import { catalog } from '@hybrid/catalog';
+import {
+  createTestDatabase,
+  dropTopology,
+  testUrls,
+  uniqueName,
+  type TestDatabase,
+} from '@hybrid/tools/test-env';
 import { buildService, type BuiltService, type Logger } from '@hybrid/service-kit';
 import { Redis } from 'ioredis';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
@@ -15,13 +22,18 @@ export interface AuthFixture {
   readonly db: TestDatabase;
   /** Redis key prefix of this auth instance (its denylist lives under it). */
   readonly prefix: string;
+  /** QUEUE_PREFIX of this auth instance: its account events go to `<queuePrefix>x.account`. */
+  readonly queuePrefix: string;
   readonly redis: Redis;
   readonly keys: JWK[];
   readonly env: NodeJS.ProcessEnv;
   close(): Promise<void>;
 }
 
-/** An auth service on its own database and Redis prefix, with an EdDSA signer and a second (ES256) published key. */
+/**
+ * An auth service on its own database, Redis prefix and RabbitMQ names, with an EdDSA signer and a
+ * second (ES256) published key. `env.QUEUE_PREFIX` shares the RabbitMQ names of other services.
+ */
 export async function startAuth(
   label: string,
   env: NodeJS.ProcessEnv = {},
@@ -29,6 +41,8 @@ export async function startAuth(
 ): Promise<AuthFixture> {
   const db = await createTestDatabase(label);
   const prefix = `${uniqueName(label)}:auth:`;
+  const queuePrefix = env.QUEUE_PREFIX ?? `${uniqueName(label)}.`;
+  const ownTopology = env.QUEUE_PREFIX === undefined;
   const keys = [await privateJwk('EdDSA', 'k-current'), await privateJwk('ES256', 'k-previous')];
   const fullEnv: NodeJS.ProcessEnv = {
     LOG_LEVEL: 'silent',
@@ -39,6 +53,9 @@ export async function startAuth(
     TRUSTED_PROXY_HOPS: '1',
     LOGIN_MAX_FAILURES_PER_ACCOUNT: '3',
     LOGIN_MAX_ATTEMPTS_PER_IP: '20',
+    AMQP_URL: testUrls.amqp,
+    QUEUE_PREFIX: queuePrefix,
+    OUTBOX_POLL_MS: '200',
     ...env,
   };
   let svc: BuiltService;
@@ -46,6 +63,7 @@ export async function startAuth(
     svc = await buildService(authService, { env: fullEnv, ...options });
   } catch (err) {
     await db.drop();
+    if (ownTopology) await dropTopology(catalog, queuePrefix);
     throw err;
   }
   const redis = new Redis(testUrls.redis);
@@ -53,6 +71,7 @@ export async function startAuth(
     svc,
     db,
     prefix,
+    queuePrefix,
     redis,
     keys,
     env: fullEnv,
@@ -62,6 +81,7 @@ export async function startAuth(
       if (left.length) await redis.del(...left);
       await redis.quit();
       await db.drop();
+      if (ownTopology) await dropTopology(catalog, queuePrefix);
     },
   };
 }

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { catalog } from '@hybrid/catalog';
 import {
   attachConsumers,
+  parseAccountDeleted,
   parseCompleted,
   startServiceConsumer,
   type ScanCompleted,
@@ -20,11 +21,42 @@ export interface CharacterServiceOptions {
 
 /** Thrown inside the award transaction to roll it back when the scan was awarded before. */
 const ALREADY_AWARDED = Symbol('already awarded');
+/** Thrown inside the award transaction to roll it back when the user's account was deleted. */
+const USER_DELETED = Symbol('user deleted');
+
+/** How long a deleted user's id is kept to refuse late awards (scans that were still in the pipeline). */
+const TOMBSTONE_DAYS = 30;
+
+/**
+ * Deletes a user's character: totals, XP awards and badges (cascade), and records the id so that
+ * a completed scan announced later does not create the character again. Serialised with awards
+ * on the character row (taken, or created and taken, as an award does), so an award in progress
+ * either commits before and is deleted with the rest, or sees the deletion and stops.
+ * Idempotent: deleting again finds nothing. Returns whether there was a character.
+ */
+export async function deleteCharacter(db: pg.Pool, userId: string): Promise<boolean> {
+  return withTransaction(db, async (client) => {
+    await client.query('INSERT INTO deleted_users (user_id) VALUES ($1) ON CONFLICT (user_id) DO NOTHING', [
+      userId,
+    ]);
+    const created = await client.query(
+      'INSERT INTO characters (user_id) VALUES ($1) ON CONFLICT (user_id) DO NOTHING',
+      [userId],
+    );
+    await client.query('SELECT 1 FROM characters WHERE user_id = $1 FOR UPDATE', [userId]);
+    await client.query('DELETE FROM characters WHERE user_id = $1', [userId]);
+    await client.query(`DELETE FROM deleted_users WHERE deleted_at < now() - make_interval(days => $1)`, [
+      TOMBSTONE_DAYS,
+    ]);
+    return created.rowCount === 0;
+  });
+}
 
 /**
  * Awards the XP of one completed scan, exactly once: the award row keyed by scan id, the
  * character's totals and any new badges commit together, or not at all.
- * Returns false when the scan was awarded before (a redelivered or repeated event).
+ * Returns false when the scan was awarded before (a redelivered or repeated event), or when the
+ * user's account was deleted.
  */
 export async function awardScan(db: pg.Pool, e: ScanCompleted): Promise<boolean> {
   try {
@@ -34,6 +66,8 @@ export async function awardScan(db: pg.Pool, e: ScanCompleted): Promise<boolean>
       ]);
       // Serialises the user's awards, so "first of its category" and badge counts are exact.
       await client.query('SELECT 1 FROM characters WHERE user_id = $1 FOR UPDATE', [e.userId]);
+      const gone = await client.query('SELECT 1 FROM deleted_users WHERE user_id = $1', [e.userId]);
+      if (gone.rowCount) throw USER_DELETED;
       const seen = await client.query('SELECT 1 FROM xp_awards WHERE scan_id = $1', [e.scanId]);
       if (seen.rowCount) throw ALREADY_AWARDED;
       const first = e.category
@@ -65,7 +99,7 @@ export async function awardScan(db: pg.Pool, e: ScanCompleted): Promise<boolean>
       return true;
     });
   } catch (err) {
-    if (err === ALREADY_AWARDED) return false;
+    if (err === ALREADY_AWARDED || err === USER_DELETED) return false;
     throw err;
   }
 }
@@ -159,6 +193,23 @@ export function createCharacterService(opts: CharacterServiceOptions = {}): Serv
         parse: parseCompleted,
         handle: async (e) => {
           await awardScan(ctx.pg!, e);
+        },
+      });
+      await startServiceConsumer(ctx, topology, {
+        queue: 'q.account.character',
+        parse: parseAccountDeleted,
+        handle: async (e) => {
+          const had = await deleteCharacter(ctx.pg!, e.userId);
+          ctx.log.info(
+            { user: e.userId, event: e.eventId, had },
+            "account deleted: the user's character is gone",
+          );
+        },
+        onDead: async (e, err) => {
+          ctx.log.error(
+            { user: e?.userId, event: e?.eventId, err: { message: err.message } },
+            "account deletion given up: the user's character may remain; replay the message from q.dlq",
+          );
         },
       });
     },

@@ -1,4 +1,11 @@
 import websocket from '@fastify/websocket';
+import { catalog } from '@hybrid/catalog';
+import {
+  attachConsumers,
+  parseAccountDeleted,
+  startServiceConsumer,
+  type Topology,
+} from '@hybrid/queue/core';
 import {
   ErrorResponse,
   HttpError,
@@ -123,6 +130,8 @@ interface Settings {
 /** One WebSocket connection: authentication, then questions answered one at a time. */
 class ChatSession {
   private user: AuthUser | null;
+  /** The access token the session was opened with, checked again before every question. */
+  private token: string | undefined;
   private current: { id: string; abort: AbortController } | undefined;
   private counter = 0;
   private closed = false;
@@ -136,8 +145,10 @@ class ChatSession {
     private readonly store: ChatStore,
     private readonly settings: Settings,
     user: AuthUser | null,
+    token: string | undefined,
   ) {
     this.user = null;
+    this.token = user ? token : undefined;
     socket.on('message', (data, isBinary) => void this.onMessage(data.toString(), isBinary));
     socket.on('close', () => this.onClose());
     socket.on('error', () => this.onClose());
@@ -177,6 +188,7 @@ class ChatSession {
   private async authenticate(token: string) {
     try {
       const user = await this.ctx.auth!.verify(token);
+      this.token = token;
       if (!this.closed) this.authenticated(user);
     } catch (err) {
       const status = err instanceof HttpError ? err.statusCode : 500;
@@ -270,6 +282,14 @@ class ChatSession {
   }
 
   private async answer(user: AuthUser, id: string, question: string, lang: Lang, signal: AbortSignal) {
+    // Revoked since the session opened (a logout, or the account deleted)? Then the session ends.
+    try {
+      await this.ctx.auth!.verify(this.token ?? '');
+    } catch (err) {
+      if (!(err instanceof HttpError) || err.statusCode !== 401) throw err;
+      this.socket.close(CLOSE.authFailed, err.detail);
+      return;
+    }
     const wait = await this.store.takeRateToken(user.id);
     if (wait > 0) {
       return this.send({
@@ -339,10 +359,47 @@ const History = Type.Object({
   ),
 });
 
+export interface ChatServiceOptions {
+  /** Exchanges and queues (the account events). @default the platform catalog's */
+  readonly topology?: Topology;
+}
+
+const storeOf = (ctx: ServiceContext) => {
+  const cfg = ctx.config;
+  if (!ctx.redis || !ctx.pg || !ctx.auth) throw new HttpError(503, 'chat is not configured');
+  return new ChatStore(ctx.redis, {
+    ttlSec: cfg.number('CHAT_HISTORY_TTL_SEC'),
+    maxMessages: cfg.number('CHAT_HISTORY_MAX_MESSAGES'),
+    ratePerMin: cfg.number('CHAT_RATE_LIMIT_PER_MIN'),
+  });
+};
+
 /** The chat service: a WebSocket chatbot over the info service's guidance, optionally through an LLM. */
-export const chatService: ServiceDefinition = {
+export const createChatService = (opts: ChatServiceOptions = {}): ServiceDefinition => ({
   workload: 'chat',
+  // A deleted account's history and rate-limit window go (and an answer in progress keeps nothing).
+  start: async (ctx) => {
+    const store = storeOf(ctx);
+    await startServiceConsumer(ctx, opts.topology ?? catalog, {
+      queue: 'q.account.chat',
+      parse: parseAccountDeleted,
+      handle: async (e) => {
+        await store.forget(e.userId);
+        ctx.log.info(
+          { user: e.userId, event: e.eventId },
+          "account deleted: the user's chat history is gone",
+        );
+      },
+      onDead: async (e, err) => {
+        ctx.log.error(
+          { user: e?.userId, event: e?.eventId, err: { message: err.message } },
+          "account deletion given up: the user's chat history may remain; replay the message from q.dlq",
+        );
+      },
+    });
+  },
   routes: async (app, ctx) => {
+    attachConsumers(app, ctx);
     const cfg = ctx.config;
     const maxChars = cfg.number('CHAT_MAX_MESSAGE_CHARS');
     const baseUrl = cfg.string('LLM_BASE_URL').trim();
@@ -356,14 +413,7 @@ export const chatService: ServiceDefinition = {
         ? { baseUrl, apiKey: cfg.string('LLM_API_KEY'), model: cfg.string('LLM_MODEL') }
         : undefined,
     };
-    const requireStore = () => {
-      if (!ctx.redis || !ctx.pg || !ctx.auth) throw new HttpError(503, 'chat is not configured');
-      return new ChatStore(ctx.redis, {
-        ttlSec: cfg.number('CHAT_HISTORY_TTL_SEC'),
-        maxMessages: cfg.number('CHAT_HISTORY_MAX_MESSAGES'),
-        ratePerMin: cfg.number('CHAT_RATE_LIMIT_PER_MIN'),
-      });
-    };
+    const requireStore = () => storeOf(ctx);
 
     await app.register(websocket, {
       options: {
@@ -397,7 +447,7 @@ export const chatService: ServiceDefinition = {
         },
       },
       (socket, req) => {
-        new ChatSession(socket, ctx, requireStore(), settings, req.user);
+        new ChatSession(socket, ctx, requireStore(), settings, req.user, tokenFromHandshake(req));
       },
     );
 
@@ -427,4 +477,6 @@ export const chatService: ServiceDefinition = {
       },
     );
   },
-};
+});
+
+export const chatService = createChatService();

@@ -5,8 +5,10 @@ import {
   runMigrations,
   type BuiltService,
 } from '@hybrid/service-kit';
+import { catalog } from '@hybrid/catalog';
 import {
   createTestDatabase,
+  dropTopology,
   eventually,
   testUrls,
   uniqueName,
@@ -53,6 +55,8 @@ describe('chat service', () => {
         CHAT_RATE_LIMIT_PER_MIN: '5',
         CHAT_MAX_MESSAGE_CHARS: '200',
         CHAT_AUTH_TIMEOUT_MS: '300',
+        AMQP_URL: testUrls.amqp,
+        QUEUE_PREFIX: `${prefix}.`,
         ...env,
       },
     });
@@ -90,6 +94,7 @@ describe('chat service', () => {
     if (keys.length) await redis.del(...keys);
     await redis?.quit();
     await db?.drop();
+    await dropTopology(catalog, `${prefix}.`);
   });
 
   describe('authentication', () => {

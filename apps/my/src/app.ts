@@ -1,6 +1,12 @@
 import { join } from 'node:path';
 import { catalog } from '@hybrid/catalog';
 import {
+  attachConsumers,
+  parseAccountDeleted,
+  startServiceConsumer,
+  type Topology,
+} from '@hybrid/queue/core';
+import {
   ErrorResponse,
   HttpError,
   Type,
@@ -11,6 +17,7 @@ import {
   type ServiceDefinition,
 } from '@hybrid/service-kit';
 import type { FastifyRequest } from 'fastify';
+import type pg from 'pg';
 
 const Profile = Type.Object({
   userId: Type.String({ format: 'uuid' }),
@@ -114,9 +121,16 @@ function bearerToken(req: FastifyRequest): string {
   return m![1]!; // present: the route requires a verified token
 }
 
+/** Deletes a user's profile and settings (cascade). Idempotent. Returns whether there was one. */
+export async function deleteProfile(db: pg.Pool, userId: string): Promise<boolean> {
+  const { rowCount } = await db.query('DELETE FROM profiles WHERE user_id = $1', [userId]);
+  return (rowCount ?? 0) > 0;
+}
+
 async function routes(app: ServiceApp, ctx: ServiceContext): Promise<void> {
   const pool = ctx.pg;
   if (!pool) throw new Error('my needs DATABASE_URL');
+  attachConsumers(app, ctx);
   const authBase = ctx.config.string('AUTH_URL').replace(/\/$/, '') + (catalog.get('auth').route ?? '');
   const auth = new AuthClient(authBase, ctx.config.number('AUTH_TIMEOUT_MS'));
 
@@ -225,7 +239,7 @@ async function routes(app: ServiceApp, ctx: ServiceContext): Promise<void> {
       schema: {
         summary: 'Delete your account: your data here, your account at auth, and every token you hold',
         description:
-          "Deletes this service's rows in a transaction, asks auth (with your token) to delete the account and revoke every token, and commits only when auth did.",
+          "Deletes this service's rows in a transaction, asks auth (with your token) to delete the account and revoke every token, and commits only when auth did. Auth then announces the deletion (account.deleted), and the scan, character and chat services delete what they keep of you.",
         response: { 204: Type.Null(), 503: ErrorResponse },
       },
     },
@@ -242,8 +256,36 @@ async function routes(app: ServiceApp, ctx: ServiceContext): Promise<void> {
   );
 }
 
-export const myService: ServiceDefinition = {
+export interface MyServiceOptions {
+  /** Exchanges and queues (the account events). @default the platform catalog's */
+  readonly topology?: Topology;
+}
+
+export const createMyService = (opts: MyServiceOptions = {}): ServiceDefinition => ({
   workload: 'my',
   migrationsDir: join(__dirname, '..', 'migrations'),
   routes,
-};
+  // Accounts deleted at auth without going through DELETE /account here (auth's DELETE /me
+  // called directly) lose their profile too; after our own DELETE /account this finds nothing.
+  start: async (ctx) => {
+    await startServiceConsumer(ctx, opts.topology ?? catalog, {
+      queue: 'q.account.my',
+      parse: parseAccountDeleted,
+      handle: async (e) => {
+        const had = await deleteProfile(ctx.pg!, e.userId);
+        ctx.log.info(
+          { user: e.userId, event: e.eventId, had },
+          "account deleted: the user's profile is gone",
+        );
+      },
+      onDead: async (e, err) => {
+        ctx.log.error(
+          { user: e?.userId, event: e?.eventId, err: { message: err.message } },
+          "account deletion given up: the user's profile may remain; replay the message from q.dlq",
+        );
+      },
+    });
+  },
+});
+
+export const myService = createMyService();

@@ -1,4 +1,10 @@
-import { createTestDatabase, testUrls, uniqueName, type TestDatabase } from '@hybrid/tools/test-env';
+import {
+  createTestDatabase,
+  eventually,
+  testUrls,
+  uniqueName,
+  type TestDatabase,
+} from '@hybrid/tools/test-env';
 import { buildService, type BuiltService } from '@hybrid/service-kit';
 import { decodeJwt, importJWK, SignJWT } from 'jose';
 import { myService } from '../src/app';
@@ -20,6 +26,9 @@ describe('my service with a real auth service', () => {
     AUTH_JWKS_URL: `${authUrl}/.well-known/jwks.json`,
     AUTH_DENYLIST_URL: testUrls.redis,
     AUTH_DENYLIST_PREFIX: auth.prefix,
+    // The account events of this auth instance.
+    AMQP_URL: testUrls.amqp,
+    QUEUE_PREFIX: auth.queuePrefix,
     ...overrides,
   });
 
@@ -194,6 +203,24 @@ describe('my service with a real auth service', () => {
     });
     expect(refresh.status).toBe(401);
     expect((await u.login()).statusCode).toBe(401);
+  });
+
+  it('deletes the profile too when the account is deleted at auth directly (the account.deleted event)', async () => {
+    const u = await user();
+    const keep = await user();
+    await call('PATCH', '/settings', u.accessToken, { theme: 'dark' });
+    await call('GET', '/profile', keep.accessToken);
+    const r = await fetch(`${authUrl}/api/v1/auth/me`, { method: 'DELETE', headers: bearer(u.accessToken) });
+    expect(r.status).toBe(204);
+    const count = async (id: string) =>
+      (
+        await my.ctx.pg!.query<{ n: number }>(
+          'SELECT (SELECT count(*) FROM profiles WHERE user_id = $1)::int + (SELECT count(*) FROM settings WHERE user_id = $1)::int AS n',
+          [id],
+        )
+      ).rows[0]!.n;
+    await eventually(async () => (await count(u.id)) === 0, 10000, 'the profile to be deleted');
+    expect(await count(keep.id)).toBe(2);
   });
 
   it('keeps the data when auth cannot delete the account, and says so when it cannot seed a profile', async () => {

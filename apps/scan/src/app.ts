@@ -31,6 +31,7 @@ import {
 } from '@hybrid/service-kit';
 import type pg from 'pg';
 import { cleanupAbandonedUploads } from './cleanup';
+import { startAccountDeletion } from './account';
 import { StatusListener, type StatusNotice } from './listener';
 
 export const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
@@ -494,6 +495,7 @@ export function createScanService(opts: ScanServiceOptions = {}): ServiceDefinit
           ctx.log.info({ failed }, 'abandoned uploads cleaned up');
         },
       });
+      await startAccountDeletion(ctx, topology);
     },
   };
 }

@@ -147,12 +147,22 @@ async function handleScan(
       }),
     ),
   ]);
-  await db.query(
+  const moved = await db.query(
     `UPDATE scans SET status = 'classifying', image_key = $2, thumb_key = $3, detected_type = $4,
             width = $5, height = $6
       WHERE id = $1 AND status = 'checking'`,
     [scanId, keys.image, keys.thumb, detected, processed.width, processed.height],
   );
+  if (!moved.rowCount && !(await db.query('SELECT 1 FROM scans WHERE id = $1', [scanId])).rowCount) {
+    // The scan was deleted while it was processed (its account was deleted, and the account
+    // deletion already cleared the user's objects): remove what this job just wrote.
+    await Promise.all(
+      [keys.image, keys.thumb, scan.upload_key].map((Key) =>
+        s3.send(new DeleteObjectCommand({ Bucket: bucket, Key })),
+      ),
+    );
+    return;
+  }
   await publishTo(ctx.amqp!, topology, prefix, 'q.ai', { scanId });
   // Only the cleaned copy is kept: the raw upload may carry the user's location.
   await removeUpload();

@@ -182,12 +182,30 @@ export function buildCatalog(input: CatalogInput): Catalog {
       problems.push(`"${w.name}" uses database "${p.server}/${p.database}", which no workload owns`);
     }
   }
-  const exchangeNames = new Set(exchanges.map((e) => e.name));
+  const exchangeTypes = new Map(exchanges.map((e) => [e.name, e.type]));
   for (const q of queues) {
-    if (!exchangeNames.has(q.exchange))
-      problems.push(`queue "${q.name}" is bound to unknown exchange "${q.exchange}"`);
+    const type = exchangeTypes.get(q.exchange);
+    if (!type) problems.push(`queue "${q.name}" is bound to unknown exchange "${q.exchange}"`);
     if (q.deadLetter && !queueNames.has(q.deadLetter))
       problems.push(`queue "${q.name}" dead-letters to unknown queue "${q.deadLetter}"`);
+    if (!q.retryDelaysMs.length || !type) continue;
+    // A retry comes back through the exchange with the queue's routing key: it must reach this queue only.
+    if (type === 'fanout') {
+      problems.push(
+        `queue "${q.name}" retries through fanout exchange "${q.exchange}", so every retry would reach every queue bound there; use a topic exchange with bindingKeys`,
+      );
+      continue;
+    }
+    for (const o of queues) {
+      if (o === q || o.exchange !== q.exchange) continue;
+      const hit = [o.routingKey, ...(o.bindingKeys ?? [])].find((k) =>
+        type === 'topic' ? topicMatches(k, q.routingKey) : k === q.routingKey,
+      );
+      if (hit !== undefined)
+        problems.push(
+          `retries of queue "${q.name}" (routing key "${q.routingKey}") would also reach queue "${o.name}" (bound with "${hit}"); give "${q.name}" a routing key of its own`,
+        );
+    }
   }
 
   if (problems.length) throw new CatalogError(problems);
@@ -290,4 +308,16 @@ function checkEnv(w: WorkloadSpec, problems: string[]): void {
     if (spec.secret && spec.default)
       problems.push(`"${w.name}": secret env ${name} must not have a default value`);
   }
+}
+
+/** Whether an AMQP topic binding key (`*` one word, `#` zero or more) matches a routing key. */
+export function topicMatches(pattern: string, key: string): boolean {
+  const p = pattern.split('.');
+  const k = key.split('.');
+  const at = (i: number, j: number): boolean => {
+    if (i === p.length) return j === k.length;
+    if (p[i] === '#') return at(i + 1, j) || (j < k.length && at(i, j + 1));
+    return j < k.length && (p[i] === '*' || p[i] === k[j]) && at(i + 1, j + 1);
+  };
+  return at(0, 0);
 }

@@ -6,7 +6,8 @@ import { drawguessWorkloads } from './workloads/drawguess';
 import { wasteCoachWorkloads } from './workloads/waste-coach';
 
 export * from './types';
-export { buildCatalog, CatalogError, type Catalog, type CatalogInput } from './catalog';
+export { ACCOUNT_DELETED, accountQueues } from './queues';
+export { buildCatalog, CatalogError, topicMatches, type Catalog, type CatalogInput } from './catalog';
 export { envContract } from './env';
 export { parseQuantity, toMiB } from './quantity';
 export { tokenVerifierEnv } from './workloads/waste-coach';

@@ -52,6 +52,13 @@ export interface AmqpDependency {
   readonly server: string;
   readonly consumes?: readonly string[];
   readonly publishes?: readonly string[];
+  /**
+   * The workload cannot serve without the broker: it does not start until RabbitMQ answers, and
+   * `/ready` fails while the connection is down. `false` for workloads whose own work does not go
+   * through the broker (an outbox keeps what they publish; their consumers catch up later): they
+   * start and stay ready without it, and connect in the background. @default true
+   */
+  readonly critical?: boolean;
 }
 export interface Dependencies {
   readonly postgres?: PostgresDependency;
@@ -115,9 +122,18 @@ export interface Workload extends Omit<
 export interface QueueSpec {
   readonly name: string;
   readonly description: string;
-  /** Exchange and routing key that deliver into the queue. */
+  /**
+   * Exchange and routing key that deliver into the queue. The routing key is the queue's own
+   * address: its retries come back through it, so on a topic exchange it must reach this queue only.
+   */
   readonly exchange: string;
   readonly routingKey: string;
+  /**
+   * Further binding keys on the same exchange: the events this queue subscribes to (topic patterns
+   * on a topic exchange). Several queues may share one, so one published event reaches each of
+   * them, while a retry (sent with `routingKey`) reaches only its own queue. @default none
+   */
+  readonly bindingKeys?: readonly string[];
   /** Dead-letter after this many failed deliveries. */
   readonly maxAttempts: number;
   /** Delays between retries, in milliseconds (a retry queue per step). */

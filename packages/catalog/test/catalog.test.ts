@@ -1,12 +1,15 @@
 import {
+  accountQueues,
   buildCatalog,
   catalog,
   CatalogError,
   envContract,
+  topicMatches,
   topologies,
   validateTopology,
   workloadSpecs,
   type CatalogInput,
+  type QueueSpec,
   type WorkloadSpec,
 } from '../src';
 
@@ -216,6 +219,109 @@ describe('catalog validation', () => {
     );
     expect(env.PORT?.default).toBe('9000');
     expect(env.LOG_LEVEL?.values).toEqual(['info']);
+  });
+});
+
+describe('account events', () => {
+  it('reach one queue per consuming service through a topic exchange, each retrying on its own key', () => {
+    expect(catalog.exchanges).toContainEqual({ name: 'x.account', type: 'topic' });
+    expect(accountQueues.map((q) => q.name)).toEqual([
+      'q.account.my',
+      'q.account.scan',
+      'q.account.character',
+      'q.account.chat',
+    ]);
+    for (const q of accountQueues) {
+      expect(catalog.queues).toContainEqual(q);
+      expect(q).toMatchObject({
+        exchange: 'x.account',
+        bindingKeys: ['account.deleted'],
+        deadLetter: 'q.dlq',
+      });
+      // The event reaches every queue; a retry (sent with the queue's own key) reaches only its queue.
+      for (const o of accountQueues) {
+        expect(topicMatches(o.bindingKeys![0]!, 'account.deleted')).toBe(true);
+        expect([q.name, o.name, topicMatches(o.routingKey, q.routingKey)]).toEqual([q.name, o.name, o === q]);
+        expect(topicMatches(o.bindingKeys![0]!, q.routingKey)).toBe(false);
+      }
+    }
+  });
+
+  it('come from auth, which does not need the broker to serve, to my, scan, character and chat', () => {
+    expect(catalog.get('auth').dependencies.amqp).toEqual({
+      server: 'rabbitmq',
+      consumes: [],
+      publishes: accountQueues.map((q) => q.name),
+      critical: false,
+    });
+    expect(catalog.get('auth').env.AMQP_URL?.required).toBe(true);
+    expect(catalog.get('auth').env.QUEUE_PREFIX?.default).toBe('');
+    for (const [name, critical] of [
+      ['my', false],
+      ['scan', undefined],
+      ['character', undefined],
+      ['chat', false],
+    ] as const) {
+      const amqp = catalog.get(name).dependencies.amqp!;
+      expect([name, amqp.consumes, amqp.critical]).toEqual([
+        name,
+        expect.arrayContaining([`q.account.${name}`]),
+        critical,
+      ]);
+      expect(catalog.get(name).env.QUEUE_PREFIX).toBeDefined();
+    }
+  });
+
+  it('rejects retries that would reach other queues: through a fanout, or a routing key another queue binds', () => {
+    const mq: WorkloadSpec = { ...pg, name: 'mq', engine: 'rabbitmq', port: 5672 };
+    const q = (name: string, exchange: string, routingKey: string, extra: Partial<QueueSpec> = {}) => ({
+      name,
+      description: name,
+      exchange,
+      routingKey,
+      maxAttempts: 3,
+      retryDelaysMs: [100],
+      deadLetter: 'q.dead',
+      ...extra,
+    });
+    const problems = problemsOf({
+      workloads: [mq],
+      images: images('mq'),
+      exchanges: [
+        { name: 'x.fan', type: 'fanout' },
+        { name: 'x.topic', type: 'topic' },
+        { name: 'x.dead', type: 'direct' },
+      ],
+      queues: [
+        q('q.fan', 'x.fan', 'fan'),
+        q('q.a', 'x.topic', 'to.a', { bindingKeys: ['event.#'] }),
+        q('q.b', 'x.topic', 'event.b', { bindingKeys: ['event.#'] }),
+        q('q.c', 'x.topic', 'to.c', { bindingKeys: ['event.*'], retryDelaysMs: [] }),
+        {
+          name: 'q.dead',
+          description: 'dead',
+          exchange: 'x.dead',
+          routingKey: 'dead',
+          maxAttempts: 1,
+          retryDelaysMs: [],
+        },
+      ],
+    });
+    expect(problems).toEqual([
+      expect.stringContaining('queue "q.fan" retries through fanout exchange "x.fan"'),
+      'retries of queue "q.b" (routing key "event.b") would also reach queue "q.a" (bound with "event.#"); give "q.b" a routing key of its own',
+      'retries of queue "q.b" (routing key "event.b") would also reach queue "q.c" (bound with "event.*"); give "q.b" a routing key of its own',
+    ]);
+  });
+
+  it('matches topic binding keys as RabbitMQ does', () => {
+    expect(topicMatches('account.deleted', 'account.deleted')).toBe(true);
+    expect(topicMatches('account.*', 'account.deleted')).toBe(true);
+    expect(topicMatches('account.*', 'account.deleted.x')).toBe(false);
+    expect(topicMatches('#', 'anything.at.all')).toBe(true);
+    expect(topicMatches('account.#', 'account')).toBe(true);
+    expect(topicMatches('*.deleted', 'to.my')).toBe(false);
+    expect(topicMatches('to.my', 'to.scan')).toBe(false);
   });
 });
 

@@ -43,8 +43,9 @@ export interface RabbitDefinitions {
 
 /**
  * RabbitMQ definitions for the catalog's topology: durable exchanges, each work queue
- * dead-lettering into the dead-letter queue's exchange, and a TTL retry queue per delay step that
- * dead-letters back to the work queue. Same names and arguments as the kit's `declareTopology`.
+ * dead-lettering into the dead-letter queue's exchange and bound with its routing key and its
+ * binding keys, and a TTL retry queue per delay step that dead-letters back to the work queue.
+ * Same names, arguments and bindings as the kit's `declareTopology`.
  */
 export function rabbitDefinitions(c: Pick<Catalog, 'queues' | 'exchanges'>, vhost = '/'): RabbitDefinitions {
   const dlq = c.queues.find((q) => !q.deadLetter);
@@ -56,14 +57,16 @@ export function rabbitDefinitions(c: Pick<Catalog, 'queues' | 'exchanges'>, vhos
         ? { 'x-dead-letter-exchange': dlq.exchange, 'x-dead-letter-routing-key': dlq.routingKey }
         : {};
     queues.push({ name: q.name, vhost, durable: true, auto_delete: false, arguments: args });
-    bindings.push({
-      source: q.exchange,
-      vhost,
-      destination: q.name,
-      destination_type: 'queue',
-      routing_key: q.routingKey,
-      arguments: {},
-    });
+    for (const key of [q.routingKey, ...(q.bindingKeys ?? [])]) {
+      bindings.push({
+        source: q.exchange,
+        vhost,
+        destination: q.name,
+        destination_type: 'queue',
+        routing_key: key,
+        arguments: {},
+      });
+    }
     for (const delay of q.retryDelaysMs) {
       queues.push({
         name: retryQueueName(q.name, delay),

@@ -213,6 +213,27 @@ describe('RabbitMq', () => {
     });
   });
 
+  it('binds each account queue with its own key (retries) and to the account.deleted event', () => {
+    expect(defs.exchanges.find((e) => e.name === 'x.account')).toMatchObject({
+      type: 'topic',
+      durable: true,
+    });
+    for (const service of ['my', 'scan', 'character', 'chat']) {
+      const keys = defs.bindings
+        .filter((b) => b.destination === `q.account.${service}`)
+        .map((b) => [b.source, b.routing_key]);
+      expect(keys).toEqual([
+        ['x.account', `to.${service}`],
+        ['x.account', 'account.deleted'],
+      ]);
+      expect(defs.queues.find((q) => q.name === `q.account.${service}.retry.300000`)!.arguments).toEqual({
+        'x-message-ttl': 300000,
+        'x-dead-letter-exchange': 'x.account',
+        'x-dead-letter-routing-key': `to.${service}`,
+      });
+    }
+  });
+
   it('ships the definitions in its ConfigMap', () => {
     const objs = synth(
       (c) =>
@@ -273,6 +294,16 @@ describe('RabbitMq', () => {
         });
       }
       for (const e of defs.exchanges) await ch.assertExchange(n(e.name), e.type, { durable: e.durable });
+      // The kit binds what the definitions bind: one account event lands in each account queue.
+      ch.publish(n('x.account'), 'account.deleted', Buffer.from('{}'));
+      await ch.waitForConfirms();
+      for (const b of defs.bindings.filter(
+        (x) => x.source === 'x.account' && x.routing_key === 'account.deleted',
+      ))
+        expect([b.destination, (await ch.checkQueue(n(b.destination))).messageCount]).toEqual([
+          b.destination,
+          1,
+        ]);
     } finally {
       const clean = await conn.createChannel();
       for (const q of defs.queues) await clean.deleteQueue(`${prefix}${q.name}`);

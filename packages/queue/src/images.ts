@@ -17,8 +17,11 @@ export function createS3(config: ServiceConfig): S3Client {
   });
 }
 
+/** The prefix under which every object of one user lives (what account deletion removes). */
+export const userImagesPrefix = (userId: string): string => `scans/${encodeURIComponent(userId)}/`;
+
 /** Object keys of one scan: the raw upload, the cleaned image and the thumbnail. */
 export const imageKeys = (userId: string, scanId: string) => {
-  const base = `scans/${encodeURIComponent(userId)}/${scanId}`;
+  const base = `${userImagesPrefix(userId)}${scanId}`;
   return { upload: `${base}/upload`, image: `${base}/image`, thumb: `${base}/thumb.webp` };
 };

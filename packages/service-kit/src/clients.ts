@@ -73,8 +73,21 @@ export class AmqpClient extends EventEmitter {
     return this.connecting;
   }
 
+  /** Connects without waiting: a failed first attempt is retried with the same backoff as a lost connection. */
+  connectInBackground(): void {
+    this.connect().catch((err: Error) => {
+      this.log.warn({ err: { message: err.message } }, 'amqp unreachable, connecting in the background');
+      this.scheduleReconnect();
+    });
+  }
+
   private async open(): Promise<void> {
     const conn = await amqp.connect(this.url, { timeout: 3000 });
+    if (this.closing) {
+      // Closed while this attempt was under way.
+      await conn.close().catch(() => undefined);
+      return;
+    }
     conn.on('error', (err: Error) =>
       this.log.warn({ err: { message: err.message } }, 'amqp connection error'),
     );

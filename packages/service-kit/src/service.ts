@@ -121,7 +121,9 @@ export async function buildService(def: ServiceDefinition, opts: BuildOptions = 
     if (pgPool && def.migrationsDir && deps.postgres?.owner !== false) {
       await runMigrations(databaseUrl!, def.migrationsDir, log);
     }
-    if (amqp) await amqp.connect();
+    // A broker the workload can serve without (critical: false) is connected in the background.
+    if (amqp && deps.amqp?.critical === false) amqp.connectInBackground();
+    else if (amqp) await amqp.connect();
   } catch (err) {
     await closeClients();
     throw err;
@@ -131,9 +133,12 @@ export async function buildService(def: ServiceDefinition, opts: BuildOptions = 
   if (pgPool) checks.postgres = () => pgPool.query('SELECT 1');
   if (redis) checks.redis = () => redis.ping();
   if (amqp)
-    checks.rabbitmq = async () => {
-      if (!amqp.connected) throw new Error('not connected');
-    };
+    checks.rabbitmq =
+      deps.amqp?.critical === false
+        ? async () => (amqp.connected ? 'ok' : 'reconnecting')
+        : async () => {
+            if (!amqp.connected) throw new Error('not connected');
+          };
   Object.assign(checks, def.checks?.(ctx) ?? {});
 
   let app: ServiceApp;

@@ -6,8 +6,9 @@ export const retryQueueName = (queue: string, delayMs: number): string => `${que
 
 /**
  * Declares the catalog's exchanges and queues (durable): every work queue dead-letters into
- * `x.dlx`, and each retry step is a TTL queue that dead-letters back into the work queue's
- * exchange and routing key. The RabbitMQ manifest's definitions are built from the same data.
+ * `x.dlx`, is bound with its routing key and its `bindingKeys` (the events it subscribes to), and
+ * each retry step is a TTL queue that dead-letters back into the work queue's exchange and routing
+ * key. The RabbitMQ manifest's definitions are built from the same data.
  */
 export async function declareTopology(
   ch: ConfirmChannel,
@@ -24,6 +25,7 @@ export async function declareTopology(
         : {};
     await ch.assertQueue(n(q.name), { durable: true, ...args });
     await ch.bindQueue(n(q.name), n(q.exchange), q.routingKey);
+    for (const key of q.bindingKeys ?? []) await ch.bindQueue(n(q.name), n(q.exchange), key);
     for (const delay of q.retryDelaysMs) {
       await ch.assertQueue(n(retryQueueName(q.name, delay)), {
         durable: true,

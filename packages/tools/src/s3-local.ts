@@ -139,6 +139,20 @@ interface Authenticated {
   names: () => string[];
 }
 
+const xmlUnescape = (s: string) =>
+  s.replace(/&(lt|gt|amp|quot|apos|#x[0-9a-fA-F]+|#\d+);/g, (_, e: string) =>
+    e === 'lt'
+      ? '<'
+      : e === 'gt'
+        ? '>'
+        : e === 'amp'
+          ? '&'
+          : e === 'quot'
+            ? '"'
+            : e === 'apos'
+              ? "'"
+              : String.fromCodePoint(e[1] === 'x' ? parseInt(e.slice(2), 16) : Number(e.slice(1))),
+  );
 const xmlEscape = (s: string) =>
   s.replace(
     /[&<>"']/g,
@@ -648,6 +662,149 @@ export async function startLocalS3(opts: LocalS3Options): Promise<LocalS3> {
     return h;
   }
 
+  /**
+   * What a request body must be checked against: Content-MD5, `x-amz-checksum-*` headers and a
+   * signed payload hash. `wanted` tells readBody which digests to compute; `verify` checks them.
+   */
+  function bodyIntegrity(a: Authenticated): {
+    wanted: Map<string, 'sha1' | 'sha256' | 'crc32'>;
+    verify(body: Body): void;
+  } {
+    const md5Header = a.headers('content-md5');
+    let md5Expected: Buffer | undefined;
+    if (md5Header !== undefined) {
+      md5Expected = Buffer.from(md5Header, 'base64');
+      if (md5Expected.length !== 16 || md5Expected.toString('base64') !== md5Header.trim()) {
+        throw new S3Error(400, 'InvalidDigest', 'The Content-MD5 you specified was invalid.', {
+          'Content-MD5': md5Header,
+        });
+      }
+    }
+    const wanted = new Map<string, 'sha1' | 'sha256' | 'crc32'>();
+    const expectedChecksums = new Map<string, Buffer>();
+    for (const [name, spec] of Object.entries(CHECKSUMS)) {
+      const v = a.headers(name);
+      if (v === undefined) continue;
+      const b = Buffer.from(v, 'base64');
+      if (b.length !== spec.bytes || b.toString('base64') !== v.trim()) {
+        throw new S3Error(400, 'InvalidRequest', `Value for ${name} header is invalid.`);
+      }
+      expectedChecksums.set(name, b);
+      wanted.set(
+        name,
+        name === 'x-amz-checksum-crc32' ? 'crc32' : name === 'x-amz-checksum-sha1' ? 'sha1' : 'sha256',
+      );
+    }
+    if (HEX64.test(a.payloadHash)) wanted.set('payload', 'sha256');
+
+    return {
+      wanted,
+      verify(body: Body) {
+        checkPayload(a, body);
+        if (md5Expected && !md5Expected.equals(body.md5)) {
+          throw new S3Error(
+            400,
+            'BadDigest',
+            'The Content-MD5 you specified did not match what we received.',
+            {
+              ExpectedDigest: md5Header ?? '',
+              CalculatedDigest: body.md5.toString('base64'),
+            },
+          );
+        }
+        for (const [name, expected] of expectedChecksums) {
+          if (!expected.equals(body.digests.get(name)!)) {
+            throw new S3Error(
+              400,
+              'BadDigest',
+              `The ${CHECKSUMS[name]!.name} you specified did not match the calculated checksum.`,
+            );
+          }
+        }
+      },
+    };
+  }
+
+  /** GET /<bucket>?list-type=2: keys in byte order, with prefix, start-after and continuation. */
+  function listObjectsV2(
+    res: ServerResponse,
+    bucket: string,
+    store: Map<string, StoredObject>,
+    params: [string, string][],
+  ): void {
+    const q = new Map(params);
+    const prefix = q.get('prefix') ?? '';
+    const maxKeysRaw = q.get('max-keys') ?? '1000';
+    const maxKeys = Number(maxKeysRaw);
+    if (!/^\d+$/.test(maxKeysRaw) || maxKeys > 2 ** 31 - 1)
+      throw new S3Error(400, 'InvalidArgument', 'Provided max-keys not an integer or within integer range');
+    let after = q.get('start-after') ?? '';
+    const token = q.get('continuation-token');
+    if (token !== undefined) {
+      const decoded = Buffer.from(token, 'base64url').toString('utf8');
+      if (!token || Buffer.from(decoded, 'utf8').toString('base64url') !== token)
+        throw new S3Error(400, 'InvalidArgument', 'The continuation token provided is incorrect');
+      after = decoded;
+    }
+    const keys = [...store.keys()]
+      .filter((k) => k.startsWith(prefix) && Buffer.compare(Buffer.from(k), Buffer.from(after)) > 0)
+      .sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+    const page = keys.slice(0, Math.min(maxKeys, 1000));
+    const truncated = keys.length > page.length;
+    const contents = page
+      .map((k) => {
+        const o = store.get(k)!;
+        return `<Contents><Key>${xmlEscape(k)}</Key><LastModified>${o.lastModified.toISOString()}</LastModified><ETag>${xmlEscape(o.etag)}</ETag><Size>${o.body.length}</Size><StorageClass>STANDARD</StorageClass></Contents>`;
+      })
+      .join('');
+    const next = truncated
+      ? `<NextContinuationToken>${Buffer.from(page.at(-1)!, 'utf8').toString('base64url')}</NextContinuationToken>`
+      : '';
+    const cont = token !== undefined ? `<ContinuationToken>${xmlEscape(token)}</ContinuationToken>` : '';
+    const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${xmlEscape(bucket)}</Name><Prefix>${xmlEscape(prefix)}</Prefix>${cont}<KeyCount>${page.length}</KeyCount><MaxKeys>${maxKeys}</MaxKeys><IsTruncated>${truncated}</IsTruncated>${contents}${next}</ListBucketResult>`;
+    res.writeHead(200, { 'content-type': 'application/xml' });
+    res.end(xml);
+  }
+
+  /** POST /<bucket>?delete: up to 1,000 keys; S3 requires Content-MD5 or a checksum on it. */
+  async function deleteObjects(
+    req: IncomingMessage,
+    res: ServerResponse,
+    store: Map<string, StoredObject>,
+    a: Authenticated,
+  ): Promise<void> {
+    const integrity = bodyIntegrity(a);
+    if (a.headers('content-md5') === undefined && ![...integrity.wanted.keys()].some((k) => k !== 'payload'))
+      throw new S3Error(
+        400,
+        'InvalidRequest',
+        'Missing required header for this request: Content-MD5 or x-amz-checksum-*',
+      );
+    const body = await readBody(req, 2 * 1024 * 1024, integrity.wanted);
+    integrity.verify(body);
+    const xml = body.bytes.toString('utf8');
+    if (!/^\s*(<\?xml[^>]*\?>\s*)?<Delete[\s>]/.test(xml) || !/<\/Delete>\s*$/.test(xml))
+      throw new S3Error(
+        400,
+        'MalformedXML',
+        'The XML you provided was not well-formed or did not validate against our published schema.',
+      );
+    const quiet = /<Quiet>\s*true\s*<\/Quiet>/.test(xml);
+    const keys = [...xml.matchAll(/<Object>\s*<Key>([^<]*)<\/Key>/g)].map((m) => xmlUnescape(m[1]!));
+    if (!keys.length || keys.length > 1000)
+      throw new S3Error(
+        400,
+        'MalformedXML',
+        'The XML you provided was not well-formed or did not validate against our published schema.',
+      );
+    for (const k of keys) store.delete(k);
+    const deleted = quiet ? '' : keys.map((k) => `<Deleted><Key>${xmlEscape(k)}</Key></Deleted>`).join('');
+    res.writeHead(200, { 'content-type': 'application/xml' });
+    res.end(
+      `<?xml version="1.0" encoding="UTF-8"?>\n<DeleteResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${deleted}</DeleteResult>`,
+    );
+  }
+
   async function putObject(
     req: IncomingMessage,
     res: ServerResponse,
@@ -694,34 +851,8 @@ export async function startLocalS3(opts: LocalS3Options): Promise<LocalS3> {
         },
       );
     }
-    const md5Header = a.headers('content-md5');
-    let md5Expected: Buffer | undefined;
-    if (md5Header !== undefined) {
-      md5Expected = Buffer.from(md5Header, 'base64');
-      if (md5Expected.length !== 16 || md5Expected.toString('base64') !== md5Header.trim()) {
-        throw new S3Error(400, 'InvalidDigest', 'The Content-MD5 you specified was invalid.', {
-          'Content-MD5': md5Header,
-        });
-      }
-    }
-    const wanted = new Map<string, 'sha1' | 'sha256' | 'crc32'>();
-    const expectedChecksums = new Map<string, Buffer>();
-    for (const [name, spec] of Object.entries(CHECKSUMS)) {
-      const v = a.headers(name);
-      if (v === undefined) continue;
-      const b = Buffer.from(v, 'base64');
-      if (b.length !== spec.bytes || b.toString('base64') !== v.trim()) {
-        throw new S3Error(400, 'InvalidRequest', `Value for ${name} header is invalid.`);
-      }
-      expectedChecksums.set(name, b);
-      wanted.set(
-        name,
-        name === 'x-amz-checksum-crc32' ? 'crc32' : name === 'x-amz-checksum-sha1' ? 'sha1' : 'sha256',
-      );
-    }
-    if (HEX64.test(a.payloadHash)) wanted.set('payload', 'sha256');
-
-    const body = await readBody(req, maxObjectBytes, wanted);
+    const integrity = bodyIntegrity(a);
+    const body = await readBody(req, maxObjectBytes, integrity.wanted);
     if (body.bytes.length !== declared) {
       throw new S3Error(
         400,
@@ -729,22 +860,7 @@ export async function startLocalS3(opts: LocalS3Options): Promise<LocalS3> {
         'You did not provide the number of bytes specified by the Content-Length HTTP header.',
       );
     }
-    checkPayload(a, body);
-    if (md5Expected && !md5Expected.equals(body.md5)) {
-      throw new S3Error(400, 'BadDigest', 'The Content-MD5 you specified did not match what we received.', {
-        ExpectedDigest: md5Header ?? '',
-        CalculatedDigest: body.md5.toString('base64'),
-      });
-    }
-    for (const [name, expected] of expectedChecksums) {
-      if (!expected.equals(body.digests.get(name)!)) {
-        throw new S3Error(
-          400,
-          'BadDigest',
-          `The ${CHECKSUMS[name]!.name} you specified did not match the calculated checksum.`,
-        );
-      }
-    }
+    integrity.verify(body);
     const headers: Record<string, string> = {};
     for (const h of STORED_HEADERS) {
       const v = a.headers(h);
@@ -782,6 +898,22 @@ export async function startLocalS3(opts: LocalS3Options): Promise<LocalS3> {
   async function route(req: IncomingMessage, res: ServerResponse, t: Target): Promise<void> {
     const method = req.method ?? '';
     const a = authenticate(req, t, Date.now());
+    if (t.bucket && !t.key) {
+      const store = buckets.get(t.bucket);
+      if (!store)
+        throw new S3Error(404, 'NoSuchBucket', 'The specified bucket does not exist', {
+          BucketName: t.bucket,
+        });
+      const has = (name: string) => t.params.some(([k]) => k === name);
+      if (method === 'GET' && t.params.some(([k, v]) => k === 'list-type' && v === '2')) {
+        checkPayload(
+          a,
+          await readBody(req, 1024 * 1024, new Map(HEX64.test(a.payloadHash) ? [['payload', 'sha256']] : [])),
+        );
+        return listObjectsV2(res, t.bucket, store, t.params);
+      }
+      if (method === 'POST' && has('delete')) return deleteObjects(req, res, store, a);
+    }
     if (method !== 'PUT') {
       // GET, HEAD and DELETE carry no body, but a signed hash must still match what came.
       const wanted = new Map<string, 'sha256'>(HEX64.test(a.payloadHash) ? [['payload', 'sha256']] : []);

@@ -158,3 +158,33 @@ export function freePort(): Promise<number> {
       }),
   );
 }
+
+/** The parts of a RabbitMQ topology (the catalog's, or a test's variant) that name what to delete. */
+export interface TopologyNames {
+  readonly queues: readonly { readonly name: string; readonly retryDelaysMs: readonly number[] }[];
+  readonly exchanges: readonly { readonly name: string }[];
+}
+
+/**
+ * Deletes every queue (with its retry queues, `<queue>.retry.<ms>`, for its own delays and
+ * `extraDelaysMs`) and exchange of a topology declared under `prefix`. Missing ones are fine.
+ */
+export async function dropTopology(
+  topology: TopologyNames,
+  prefix: string,
+  extraDelaysMs: readonly number[] = [],
+): Promise<void> {
+  const amqp = await import('amqplib');
+  const conn = await amqp.connect(testUrls.amqp);
+  try {
+    const ch = await conn.createChannel();
+    for (const q of topology.queues) {
+      await ch.deleteQueue(`${prefix}${q.name}`);
+      for (const d of new Set([...q.retryDelaysMs, ...extraDelaysMs]))
+        await ch.deleteQueue(`${prefix}${q.name}.retry.${d}`);
+    }
+    for (const e of topology.exchanges) await ch.deleteExchange(`${prefix}${e.name}`);
+  } finally {
+    await conn.close();
+  }
+}

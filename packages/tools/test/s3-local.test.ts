@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { connect } from 'node:net';
 import {
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
@@ -206,10 +207,44 @@ describe('startLocalS3', () => {
     expect(
       await refusal(client.send(new PutObjectCommand({ Bucket: 'no-such-bucket', Key: 'k', Body: 'x' }))),
     ).toMatchObject({ status: 404, code: 'NoSuchBucket' });
-    expect(await refusal(client.send(new ListObjectsV2Command({ Bucket: BUCKET })))).toMatchObject({
-      status: 501,
-      code: 'NotImplemented',
-    });
+    expect(
+      await refusal(client.send(new ListObjectsV2Command({ Bucket: BUCKET, StartAfter: 'x', MaxKeys: -1 }))),
+    ).toMatchObject({ status: 400 });
+  });
+
+  it('lists keys by prefix in pages and deletes many at once', async () => {
+    const keys = ['list/u1/a', 'list/u1/b', 'list/u1/c d&e', 'list/u2/a'];
+    for (const Key of keys) await client.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: Key }));
+    const seen: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await client.send(
+        new ListObjectsV2Command({
+          Bucket: BUCKET,
+          Prefix: 'list/u1/',
+          MaxKeys: 2,
+          ContinuationToken: token,
+        }),
+      );
+      expect(page.KeyCount).toBe(page.Contents?.length ?? 0);
+      seen.push(...(page.Contents ?? []).map((o) => o.Key!));
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    expect(seen).toEqual(['list/u1/a', 'list/u1/b', 'list/u1/c d&e']);
+
+    const r = await client.send(
+      new DeleteObjectsCommand({
+        Bucket: BUCKET,
+        Delete: { Objects: seen.map((Key) => ({ Key })).concat([{ Key: 'list/u1/missing' }]) },
+      }),
+    );
+    expect((r.Deleted ?? []).map((d) => d.Key).sort()).toEqual([...seen, 'list/u1/missing'].sort());
+    const left = await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'list/' }));
+    expect((left.Contents ?? []).map((o) => o.Key)).toEqual(['list/u2/a']);
+    // A bad continuation token is an error, not an empty page.
+    expect(
+      await refusal(client.send(new ListObjectsV2Command({ Bucket: BUCKET, ContinuationToken: '!!' }))),
+    ).toMatchObject({ status: 400, code: 'InvalidArgument' });
   });
 
   it('serves a presigned GET and stores a presigned PUT with the signed type and size', async () => {

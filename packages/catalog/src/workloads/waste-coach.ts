@@ -1,3 +1,4 @@
+import { accountQueues } from '../queues';
 import type { EnvContract, ResourceSpec, WorkloadSpec } from '../types';
 
 /** What a service that checks users' access tokens needs (see the auth service). */
@@ -23,6 +24,15 @@ export const tokenVerifierEnv: EnvContract = {
     type: 'string',
     description: 'Key prefix the auth service writes its denylist with.',
     default: 'auth:',
+  },
+};
+
+/** RabbitMQ names are prefixed (per environment, or per test run). */
+const queueEnv: EnvContract = {
+  QUEUE_PREFIX: {
+    type: 'string',
+    description: 'Prefix of every RabbitMQ exchange and queue name (scan pipeline and account events).',
+    default: '',
   },
 };
 
@@ -113,6 +123,15 @@ export const auth = api({
         'JSON array of OAuth/OIDC providers: {"name","preset"?: "google"|"kakao"|"naver","clientId","clientSecret"?,"issuer"?,"authorizationEndpoint"?,"tokenEndpoint"?,"userinfoEndpoint"?,"jwksUri"?,"scopes"?,"tokenAuthMethod"?,"trustEmail"?}. Unset: no OAuth login.',
       secret: true,
     },
+    ...queueEnv,
+    OUTBOX_POLL_MS: {
+      type: 'int',
+      description:
+        'How often pending account events are looked for in the outbox (each deletion also sends its own at once).',
+      default: '2000',
+      min: 50,
+      max: 60000,
+    },
     OAUTH_CALLBACK_BASE_URL: {
       type: 'url',
       description:
@@ -123,6 +142,14 @@ export const auth = api({
   dependencies: {
     postgres: { server: 'postgres', database: 'auth' },
     redis: { server: 'redis', keyPrefix: 'auth:' },
+    // Account deletions go out through an outbox table: login and tokens keep working while
+    // RabbitMQ is away, and the events follow when it is back.
+    amqp: {
+      server: 'rabbitmq',
+      consumes: [],
+      publishes: accountQueues.map((q) => q.name),
+      critical: false,
+    },
   },
   resources: { requests: { cpu: '200m', memory: '192Mi' }, limits: { cpu: '1', memory: '384Mi' } },
 });
@@ -145,22 +172,15 @@ export const my = api({
       min: 100,
       max: 30000,
     },
+    ...queueEnv,
   },
   dependencies: {
     postgres: { server: 'postgres', database: 'my' },
     redis: { server: 'redis', keyPrefix: 'my:' },
+    amqp: { server: 'rabbitmq', consumes: ['q.account.my'], publishes: [], critical: false },
     services: ['auth'],
   },
 });
-
-/** RabbitMQ names are prefixed (per environment, or per test run). */
-const queueEnv: EnvContract = {
-  QUEUE_PREFIX: {
-    type: 'string',
-    description: 'Prefix of every exchange and queue name of the scan pipeline.',
-    default: '',
-  },
-};
 
 /** Where scan images live (S3 or an S3-compatible store). */
 const imagesEnv: EnvContract = {
@@ -218,7 +238,11 @@ export const scan = api({
   },
   dependencies: {
     postgres: { server: 'postgres', database: 'scan' },
-    amqp: { server: 'rabbitmq', consumes: ['q.api', 'q.sched'], publishes: ['q.storage', 'q.batch'] },
+    amqp: {
+      server: 'rabbitmq',
+      consumes: ['q.api', 'q.sched', 'q.account.scan'],
+      publishes: ['q.storage', 'q.batch'],
+    },
     services: ['auth'],
   },
 });
@@ -229,7 +253,7 @@ export const character = api({
   env: { ...tokenVerifierEnv, ...queueEnv },
   dependencies: {
     postgres: { server: 'postgres', database: 'character' },
-    amqp: { server: 'rabbitmq', consumes: ['q.batch'], publishes: [] },
+    amqp: { server: 'rabbitmq', consumes: ['q.batch', 'q.account.character'], publishes: [] },
     services: ['auth'],
   },
 });
@@ -300,6 +324,7 @@ export const chat = api({
       min: 10,
       max: 8000,
     },
+    ...queueEnv,
     CHAT_AUTH_TIMEOUT_MS: {
       type: 'int',
       description:
@@ -312,6 +337,7 @@ export const chat = api({
   dependencies: {
     postgres: { server: 'postgres', database: 'info', owner: false },
     redis: { server: 'redis', keyPrefix: 'chat:' },
+    amqp: { server: 'rabbitmq', consumes: ['q.account.chat'], publishes: [], critical: false },
     services: ['auth', 'info'],
   },
 });

@@ -1,0 +1,82 @@
+import { DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import {
+  createS3,
+  parseAccountDeleted,
+  startServiceConsumer,
+  userImagesPrefix,
+  type Topology,
+} from '@hybrid/queue';
+import type { ServiceContext } from '@hybrid/service-kit';
+import type pg from 'pg';
+
+/** Deletes every scan of a user; their status history (scan_events) goes with them (ON DELETE CASCADE). */
+export async function deleteUserScans(db: pg.Pool, userId: string): Promise<number> {
+  const { rowCount } = await db.query('DELETE FROM scans WHERE user_id = $1', [userId]);
+  return rowCount ?? 0;
+}
+
+/**
+ * Deletes every object under the user's prefix (`scans/<userId>/`: raw uploads, cleaned images,
+ * thumbnails), a page of up to 1,000 keys per request. Throws when S3 does not delete one of them,
+ * so the job is retried. Returns how many objects it deleted.
+ */
+export async function deleteUserImages(s3: S3Client, bucket: string, userId: string): Promise<number> {
+  const prefix = userImagesPrefix(userId);
+  let deleted = 0;
+  let token: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({
+        Bucket: bucket,
+        Prefix: prefix,
+        MaxKeys: 1000,
+        ...(token ? { ContinuationToken: token } : {}),
+      }),
+    );
+    const objects = (page.Contents ?? []).flatMap((o) => (o.Key?.startsWith(prefix) ? [{ Key: o.Key }] : []));
+    if (objects.length) {
+      const res = await s3.send(
+        new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }),
+      );
+      if (res.Errors?.length) {
+        const e = res.Errors[0]!;
+        throw new Error(
+          `S3 did not delete ${res.Errors.length} of the user's objects (first: ${e.Code ?? 'error'} ${e.Message ?? ''})`,
+        );
+      }
+      deleted += objects.length;
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return deleted;
+}
+
+/**
+ * Consumes `q.account.scan`: when an account is deleted, its scans and their events are deleted
+ * (committed first, so no pipeline step can write a new image for them afterwards), then every
+ * object under its S3 prefix. Acked only after both; an S3 failure retries the whole job, which is
+ * idempotent (no rows and no objects left means nothing to do).
+ */
+export async function startAccountDeletion(ctx: ServiceContext, topology: Topology): Promise<void> {
+  const s3 = createS3(ctx.config);
+  ctx.onShutdown(() => s3.destroy());
+  const bucket = ctx.config.string('IMAGES_BUCKET');
+  await startServiceConsumer(ctx, topology, {
+    queue: 'q.account.scan',
+    parse: parseAccountDeleted,
+    handle: async (e, delivery) => {
+      const scans = await deleteUserScans(ctx.pg!, e.userId);
+      const objects = await deleteUserImages(s3, bucket, e.userId);
+      ctx.log.info(
+        { user: e.userId, event: e.eventId, attempt: delivery.attempt, scans, objects },
+        "account deleted: the user's scans and images are gone",
+      );
+    },
+    onDead: async (e, err) => {
+      ctx.log.error(
+        { user: e?.userId, event: e?.eventId, err: { message: err.message } },
+        "account deletion given up: the user's scans or images may remain; replay the message from q.dlq",
+      );
+    },
+  });
+}
