@@ -10,6 +10,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
+import { catalog } from '@hybrid/catalog';
 import WebSocket from 'ws';
 
 const pkg = join(__dirname, '..');
@@ -25,6 +26,8 @@ const SECONDS = flag('seconds', 8);
 const REPLICAS = !args.includes('--no-replicas');
 const PER_ROOM = Math.floor(CLIENTS / ROOMS);
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** The server runs with the Node flags it is deployed with. */
+const nodeOptions = catalog.get('game-server').env.NODE_OPTIONS?.default ?? '';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** CPU time (user + system) of a process so far, in ms. */
@@ -250,6 +253,8 @@ class WireClient {
 
 async function benchGame(replicas: number): Promise<Figures> {
   const env = {
+    // As deployed: the catalog's Node flags (V8 heap sized for the pod's memory limit).
+    NODE_OPTIONS: nodeOptions,
     LOG_LEVEL: 'warn',
     HOST: '127.0.0.1',
     CHOOSE_TIME_SEC: '120',
@@ -365,6 +370,7 @@ async function main() {
       .map((x) => x.toFixed(1))
       .join(' ')} (figures on a busy machine are noisy; the ratios compare runs made minutes apart)`,
   );
+  console.log(`game server Node flags (catalog NODE_OPTIONS): ${nodeOptions || '-'}`);
   console.log(
     `load: ${ROOMS} rooms x ${PER_ROOM} clients = ${ROOMS * PER_ROOM}, one drawer per room, ${RATE} strokes/s for ${SECONDS} s (loopback)`,
   );
