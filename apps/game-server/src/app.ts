@@ -131,6 +131,9 @@ export function createGameService(): ServiceDefinition & { game: () => GameServe
       ctx.onShutdown(async () => {
         await results?.stop();
         await store?.close();
+        // Auto-pipelined commands (the adapter's last publishes) leave on the next turn, while QUIT
+        // is written at once: let them go first, or they fail with "Connection is closed".
+        await new Promise((r) => setImmediate(r));
         await Promise.allSettled(extra.map((r) => r.quit().catch(() => r.disconnect())));
       });
 

@@ -250,6 +250,8 @@ export function connectDenylist(url: string, prefix: string, log: Logger): Denyl
     mirror,
     close: async () => {
       mirror.stop();
+      // Auto-pipelined checks leave on the next turn; QUIT is written at once, so let them go first.
+      await new Promise((r) => setImmediate(r));
       await Promise.allSettled([
         redis.quit().catch(() => redis.disconnect()),
         subscriber.quit().catch(() => subscriber.disconnect()),
