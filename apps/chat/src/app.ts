@@ -131,7 +131,6 @@ interface Settings {
 class ChatSession {
   private user: AuthUser | null;
   /** The access token the session was opened with, checked again before every question. */
-  private token: string | undefined;
   private current: { id: string; abort: AbortController } | undefined;
   private counter = 0;
   private closed = false;
@@ -145,10 +144,8 @@ class ChatSession {
     private readonly store: ChatStore,
     private readonly settings: Settings,
     user: AuthUser | null,
-    token: string | undefined,
   ) {
     this.user = null;
-    this.token = user ? token : undefined;
     socket.on('message', (data, isBinary) => void this.onMessage(data.toString(), isBinary));
     socket.on('close', () => this.onClose());
     socket.on('error', () => this.onClose());
@@ -188,7 +185,6 @@ class ChatSession {
   private async authenticate(token: string) {
     try {
       const user = await this.ctx.auth!.verify(token);
-      this.token = token;
       if (!this.closed) this.authenticated(user);
     } catch (err) {
       const status = err instanceof HttpError ? err.statusCode : 500;
@@ -282,14 +278,6 @@ class ChatSession {
   }
 
   private async answer(user: AuthUser, id: string, question: string, lang: Lang, signal: AbortSignal) {
-    // Revoked since the session opened (a logout, or the account deleted)? Then the session ends.
-    try {
-      await this.ctx.auth!.verify(this.token ?? '');
-    } catch (err) {
-      if (!(err instanceof HttpError) || err.statusCode !== 401) throw err;
-      this.socket.close(CLOSE.authFailed, err.detail);
-      return;
-    }
     const wait = await this.store.takeRateToken(user.id);
     if (wait > 0) {
       return this.send({
@@ -447,7 +435,7 @@ export const createChatService = (opts: ChatServiceOptions = {}): ServiceDefinit
         },
       },
       (socket, req) => {
-        new ChatSession(socket, ctx, requireStore(), settings, req.user, tokenFromHandshake(req));
+        new ChatSession(socket, ctx, requireStore(), settings, req.user);
       },
     );
 
