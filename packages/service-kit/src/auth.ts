@@ -104,20 +104,20 @@ export class TokenVerifier {
   }
 
   private async checkDenylist(jti: string): Promise<void> {
-    if (this.opts.denylist) {
-      const local = this.opts.denylist.mirror?.revoked(jti);
-      if (local === false) return;
-      let revoked: number;
-      try {
-        revoked = local
-          ? 1
-          : await this.opts.denylist.redis.exists(`${this.opts.denylist.prefix}${denylistKey(jti)}`);
-      } catch {
-        // Fail closed: a token whose revocation cannot be checked is not accepted.
-        throw new HttpError(503, 'token revocation check is unavailable');
-      }
-      if (revoked)
-        throw new HttpError(401, 'token revoked', { 'www-authenticate': `Bearer error="invalid_token"` });
+    const denylist = this.opts.denylist;
+    if (!denylist) return;
+    // The local copy answers while it is known complete; otherwise Redis is asked.
+    const revoked = denylist.mirror?.revoked(jti) ?? (await this.askRedis(denylist, jti));
+    if (revoked)
+      throw new HttpError(401, 'token revoked', { 'www-authenticate': `Bearer error="invalid_token"` });
+  }
+
+  private async askRedis(denylist: NonNullable<TokenVerifierOptions['denylist']>, jti: string) {
+    try {
+      return (await denylist.redis.exists(`${denylist.prefix}${denylistKey(jti)}`)) > 0;
+    } catch {
+      // Fail closed: a token whose revocation cannot be checked is not accepted.
+      throw new HttpError(503, 'token revocation check is unavailable');
     }
   }
 }
