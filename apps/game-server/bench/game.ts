@@ -1,11 +1,17 @@
 import { freePort } from '@hybrid/tools/test-env';
-// `pnpm bench game [--clients 1000] [--rooms 100] [--rate 30] [--seconds 8] [--no-replicas]`
+// `pnpm bench game [--clients 1000] [--rooms 100] [--rate 30] [--seconds 8] [--repeat 3] [--no-replicas]`
 //
 // Starts the built game server (node dist/main.js) and, as the reference, a minimal relay on raw
 // `ws` (bench/ws-relay.ts), drives both with the same load on loopback (rooms of N clients, one
 // drawer per room sending strokes at a fixed rate), and prints delivered/expected, p50/p99
 // delivery latency, their ratio to the reference and the server's RSS. Then the same with two
-// replicas sharing Redis. Bounded: fixed client count and duration.
+// replicas sharing Redis. The reference and the servers take turns, --repeat times; the verdict
+// is the median ratio, since one loaded 2-core run can swing a p99 by half. Bounded: fixed client
+// count, duration and repeats.
+//
+// For experiments: BENCH_NODE_OPTIONS replaces the catalog's NODE_OPTIONS, BENCH_NODE_ARGS adds
+// node arguments (e.g. --trace-gc), BENCH_SERVER_OUT=1 prints the servers' output, BENCH_CPU_PROF=1
+// writes CPU profiles to /tmp/gs-prof.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,10 +30,12 @@ const ROOMS = flag('rooms', 100);
 const RATE = flag('rate', 30);
 const SECONDS = flag('seconds', 8);
 const REPLICAS = !args.includes('--no-replicas');
+const REPEAT = Math.max(1, flag('repeat', 3));
 const PER_ROOM = Math.floor(CLIENTS / ROOMS);
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** The server runs with the Node flags it is deployed with. */
-const nodeOptions = catalog.get('game-server').env.NODE_OPTIONS?.default ?? '';
+const nodeOptions =
+  process.env.BENCH_NODE_OPTIONS ?? catalog.get('game-server').env.NODE_OPTIONS?.default ?? '';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** CPU time (user + system) of a process so far, in ms. */
@@ -265,16 +273,20 @@ async function benchGame(replicas: number): Promise<Figures> {
     ROOM_EVENT_BURST: '50',
     ...(replicas > 1 ? { REDIS_URL, REDIS_KEY_PREFIX: `bench_${process.pid}_${Date.now()}:` } : {}),
   };
-  const servers: { child: ChildProcess; url: string }[] = [];
+  const servers: { child: ChildProcess; url: string; out: () => string }[] = [];
   for (let i = 0; i < replicas; i++) {
     const port = await freePort();
     const p = startProc(
-      [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/gs-prof'] : []), 'dist/main.js'],
+      [
+        ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/gs-prof'] : []),
+        ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+        'dist/main.js',
+      ],
       { ...env, PORT: String(port) },
     );
     const url = `http://127.0.0.1:${port}`;
     await waitHttp(`${url}/health`, p.child, p.out);
-    servers.push({ child: p.child, url });
+    servers.push({ child: p.child, url, out: p.out });
   }
   const rec = new Recorder();
   const rooms: WireClient[][] = [];
@@ -338,6 +350,7 @@ async function benchGame(replicas: number): Promise<Figures> {
   console.log(`  live JS heap (MiB): ${heapBefore} with clients before load, ${await heap()} after`);
   for (const room of rooms) for (const s of room) s.close();
   await Promise.all(servers.map((s) => stop(s.child)));
+  if (process.env.BENCH_SERVER_OUT) for (const s of servers) console.log(s.out());
   if (refused) console.log(`  (${refused} strokes refused by the server)`);
   return {
     ...rec.figures(replicas > 1 ? `game server x${replicas} + Redis` : 'game server'),
@@ -374,15 +387,34 @@ async function main() {
   console.log(
     `load: ${ROOMS} rooms x ${PER_ROOM} clients = ${ROOMS * PER_ROOM}, one drawer per room, ${RATE} strokes/s for ${SECONDS} s (loopback)`,
   );
-  const raw = await benchRaw();
-  print(raw);
-  const one = await benchGame(1);
-  print(one, raw);
-  let two: Figures | undefined;
-  if (REPLICAS) {
-    two = await benchGame(2);
-    print(two, raw);
+  const runs: { raw: Figures; one: Figures; two?: Figures }[] = [];
+  for (let i = 1; i <= REPEAT; i++) {
+    console.log(`run ${i}/${REPEAT}`);
+    const raw = await benchRaw();
+    print(raw);
+    const one = await benchGame(1);
+    print(one, raw);
+    const two = REPLICAS ? await benchGame(2) : undefined;
+    if (two) print(two, raw);
+    runs.push({ raw, one, two });
   }
+  const median = (xs: number[]) => {
+    const v = [...xs].sort((a, b) => a - b);
+    return v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
+  };
+  const summary = (label: string, pick: (r: (typeof runs)[number]) => Figures | undefined) => {
+    const rs = runs.map((r) => ({ f: pick(r)!, raw: r.raw })).filter((r) => r.f);
+    if (!rs.length) return;
+    const p99 = rs.map((r) => r.f.p99 / r.raw.p99);
+    const p50 = rs.map((r) => r.f.p50 / r.raw.p50);
+    const lost = rs.reduce((a, r) => a + r.f.expected - r.f.delivered, 0);
+    console.log(
+      `${label.padEnd(26)} median p99 ratio ${median(p99).toFixed(2)}x (runs ${p99.map((x) => x.toFixed(2)).join(', ')}), median p50 ratio ${median(p50).toFixed(2)}x, lost ${lost}`,
+    );
+  };
+  console.log(`summary over ${REPEAT} run(s):`);
+  summary('game server', (r) => r.one);
+  summary('game server x2 + Redis', (r) => r.two);
   console.log(
     'targets: nothing lost; p99 <= 1.0x raw (one server), <= 1.5x raw (2 replicas + Redis); RSS <= 120 MB at 1,000 clients',
   );

@@ -2,10 +2,10 @@ import type { Server } from 'socket.io';
 
 /**
  * The parts of an Engine.IO socket this touches. Engine.IO's own WebSocket transport writes
- * pre-encoded frames with `socket._sender.sendFrame` (its `_canSendPreEncodedFrame`); these
- * fields are not public API, so every one is checked before use and the normal path is taken
- * whenever anything differs (versions are pinned by the lockfile; a test fails if the fast path
- * stops being taken).
+ * frames with `socket._sender.sendFrame` (its `_canSendPreEncodedFrame` path); these fields are
+ * not public API, so every one is checked before use and the normal path is taken whenever
+ * anything differs (versions are pinned by the lockfile; a test fails if the fast path stops
+ * being taken).
  */
 interface EngineSocket {
   readyState: string;
@@ -14,7 +14,12 @@ interface EngineSocket {
     name: string;
     writable: boolean;
     perMessageDeflate?: unknown;
-    socket?: { _sender?: { sendFrame?: (frame: Buffer[], cb?: () => void) => void } };
+    socket?: {
+      _sender?: {
+        sendFrame?: (frame: Buffer[], cb?: () => void) => void;
+        _queue?: unknown[];
+      };
+    };
   };
   write(data: unknown, options?: { wsPreEncodedFrame?: Buffer[] }, callback?: () => void): unknown;
 }
@@ -22,40 +27,82 @@ interface EngineSocket {
 export interface FastFrameStats {
   /** Broadcast frames written straight to the WebSocket. */
   direct: number;
+  /** Packets for one socket (acks, direct emits) written straight to the WebSocket. */
+  directSingle: number;
 }
 
 /**
- * Broadcasts (room relays, local or from another replica through the Redis adapter) reach each
- * recipient as a WebSocket frame the adapter encoded once. Engine.IO still builds a packet, emits
- * five events and waits for a write callback per recipient; this writes that frame to the
- * recipient's WebSocket directly when nothing can be reordered by doing so: the connection is
- * open on the WebSocket transport, not compressing, not waiting on a write, and has nothing
- * buffered. Anything else (acks, direct emits, polling clients, a busy socket) takes the normal
+ * A whole unmasked WebSocket text frame (RFC 6455 section 5.2: FIN + opcode 1, then the
+ * payload length in 7, 7+16 or 7+64 bits) carrying `text`, in one buffer.
+ */
+export function textFrame(text: string): Buffer {
+  const len = Buffer.byteLength(text);
+  const head = len < 126 ? 2 : len < 65536 ? 4 : 10;
+  const out = Buffer.allocUnsafe(head + len);
+  out[0] = 0x81;
+  if (head === 2) out[1] = len;
+  else if (head === 4) {
+    out[1] = 126;
+    out.writeUInt16BE(len, 2);
+  } else {
+    out[1] = 127;
+    out.writeBigUInt64BE(BigInt(len), 2);
+  }
+  out.write(text, head, 'utf8');
+  return out;
+}
+
+/**
+ * Writes what Socket.IO sends to a client straight to its WebSocket as one frame in one buffer,
+ * when nothing can be reordered by doing so: the connection is open on the WebSocket transport,
+ * not compressing, not waiting on a write, and has nothing buffered in Engine.IO or `ws`.
+ *
+ * - Broadcasts (room relays, local or from another replica through the Redis adapter) arrive
+ *   with the frame the adapter encoded once, as header and payload; they are joined once per
+ *   broadcast (the recipients of one broadcast are written one after another) so each recipient
+ *   costs one `write` instead of a corked pair turned into a `writev`.
+ * - A text packet for this socket alone (an ack, a direct emit) is framed here: Engine.IO would
+ *   otherwise build a packet, emit five events and wait for a write callback.
+ *
+ * Anything else (a write callback, binary data, polling clients, a busy socket) takes the normal
  * path, so the order of what a client receives is unchanged.
  */
-export function writeBroadcastFramesDirectly(io: Server): FastFrameStats {
-  const stats: FastFrameStats = { direct: 0 };
+export function writeFramesDirectly(io: Server): FastFrameStats {
+  const stats: FastFrameStats = { direct: 0, directSingle: 0 };
+  let lastFrame: Buffer[] | undefined;
+  let lastJoined: Buffer | undefined;
   io.engine.on('connection', (raw: EngineSocket) => {
     const write = raw.write.bind(raw);
     raw.write = (data, options, callback) => {
-      const frame = options?.wsPreEncodedFrame;
       const t = raw.transport;
       const sender = t.socket?._sender;
       if (
-        frame !== undefined &&
-        callback === undefined &&
-        raw.readyState === 'open' &&
-        t.name === 'websocket' &&
-        t.writable &&
-        !t.perMessageDeflate &&
-        raw.writeBuffer.length === 0 &&
-        typeof sender?.sendFrame === 'function'
-      ) {
-        sender.sendFrame(frame);
+        callback !== undefined ||
+        raw.readyState !== 'open' ||
+        t.name !== 'websocket' ||
+        !t.writable ||
+        t.perMessageDeflate ||
+        raw.writeBuffer.length !== 0 ||
+        typeof sender?.sendFrame !== 'function' ||
+        !Array.isArray(sender._queue) ||
+        sender._queue.length !== 0
+      )
+        return write(data, options, callback);
+      const frame = options?.wsPreEncodedFrame;
+      if (frame !== undefined) {
+        if (frame !== lastFrame) {
+          lastFrame = frame;
+          lastJoined = frame.length === 1 ? frame[0]! : Buffer.concat(frame);
+        }
+        sender.sendFrame([lastJoined!]);
         stats.direct++;
         return raw;
       }
-      return write(data, options, callback);
+      if (typeof data !== 'string') return write(data, options, callback);
+      // "4" is Engine.IO's message packet type.
+      sender.sendFrame([textFrame(`4${data}`)]);
+      stats.directSingle++;
+      return raw;
     };
   });
   return stats;

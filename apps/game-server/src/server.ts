@@ -38,7 +38,7 @@ import {
 import { insidersChannel, playerChannel, roomChannel, type PlayerRec, type RoomRec } from './model';
 import { socketBuckets, type LimitKind, type RateLimits, type TokenBucket } from './rate-limit';
 import type { Results } from './results';
-import { writeBroadcastFramesDirectly, type FastFrameStats } from './fast-frames';
+import { writeFramesDirectly, type FastFrameStats } from './fast-frames';
 import { BUSY, type Store } from './store';
 
 interface SocketData {
@@ -149,16 +149,19 @@ export class GameServer {
           this.set(sockets());
         },
       });
-      const fast = () => this.fastFrames.direct;
-      let counted = 0;
+      const frames = () => this.fastFrames;
+      const counted = { broadcast: 0, single: 0 };
       new Counter({
-        name: 'game_broadcast_frames_direct_total',
-        help: 'Broadcast frames written straight to a WebSocket, skipping Engine.IO packet handling',
+        name: 'game_frames_direct_total',
+        help: 'Frames written straight to a WebSocket, skipping Engine.IO packet handling, by kind (broadcast relays; single: acks and direct emits)',
+        labelNames: ['kind'] as const,
         registers,
         collect() {
-          const now = fast();
-          this.inc(now - counted);
-          counted = now;
+          const now = { broadcast: frames().direct, single: frames().directSingle };
+          for (const kind of ['broadcast', 'single'] as const) {
+            this.inc({ kind }, now[kind] - counted[kind]);
+            counted[kind] = now[kind];
+          }
         },
       });
       new Gauge({
@@ -194,7 +197,7 @@ export class GameServer {
     this.io.engine.on('connection', (raw: { request: unknown }) => {
       raw.request = null;
     });
-    this.fastFrames = writeBroadcastFramesDirectly(this.io);
+    this.fastFrames = writeFramesDirectly(this.io);
     this.io.on('connection', (socket) => this.onConnection(socket));
   }
 
@@ -594,18 +597,19 @@ export class GameServer {
     if (!room) return ack(ackError('NOT_FOUND', 'room not found'));
     if (room.drawerId !== at.playerId) return ack(ackError('NOT_DRAWER', 'only the drawer draws'));
     if (room.phase !== 'drawing') return ack(ackError('BAD_STATE', 'not drawing now'));
-    // Hot path: the operation is acked and relayed at once; the store write is queued behind it
+    // Hot path: the operation is relayed and acked at once; the store write is queued behind it
     // on the same connection (so a late joiner's read sees it). A drawing that reached MAX_OPS is
     // remembered for the rest of the turn and refuses more strokes and fills.
     const turn = `${room.id}:${room.turnStartedAt}`;
     const adds = event === 'draw:stroke' || event === 'draw:fill';
     if (adds && this.fullDrawings.has(turn))
       return ack(ackError('BAD_STATE', 'the drawing is full; undo or clear first'));
-    ack(ackOk(null));
+    // Relayed before the drawer's ack: the others are the ones waiting for it.
     (socket.to(roomChannel(room.id)) as unknown as { emit: (e: string, p: unknown) => void }).emit(event, {
       ...(input as object),
       playerId: at.playerId,
     });
+    ack(ackOk(null));
     let write: Promise<unknown>;
     if (event === 'draw:stroke')
       write = this.store.pushOp(room.id, { type: 'stroke', stroke: input as Stroke });

@@ -124,8 +124,9 @@ describe('local play without Redis or PostgreSQL, and the REST side', () => {
     ).toBeGreaterThanOrEqual(1);
     expect(sample('game_sockets{service="game-server"}')).toBeGreaterThanOrEqual(1);
     expect(metrics).toMatch(/^game_rooms\{phase="lobby",service="game-server"\} \d+/m);
-    // The game above relayed room broadcasts; they went straight to the WebSockets.
-    expect(sample('game_broadcast_frames_direct_total{service="game-server"}')).toBeGreaterThan(0);
+    // The game above relayed room broadcasts and acked events; both went straight to the WebSockets.
+    expect(sample('game_frames_direct_total{kind="broadcast",service="game-server"}')).toBeGreaterThan(0);
+    expect(sample('game_frames_direct_total{kind="single",service="game-server"}')).toBeGreaterThan(0);
   });
 
   it("gives one socket one seat: joining with another player's token takes that seat over", async () => {

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
+import type { ChannelModel, ConfirmChannel, Options } from 'amqplib';
 import { Redis, type RedisOptions } from 'ioredis';
 import pg from 'pg';
 import type { Logger } from './logger';
@@ -82,7 +82,9 @@ export class AmqpClient extends EventEmitter {
   }
 
   private async open(): Promise<void> {
-    const conn = await amqp.connect(this.url, { timeout: 3000 });
+    // Loaded on first use: services without a broker never pay for the client's code.
+    const { connect } = await import('amqplib');
+    const conn = await connect(this.url, { timeout: 3000 });
     if (this.closing) {
       // Closed while this attempt was under way.
       await conn.close().catch(() => undefined);
@@ -134,7 +136,7 @@ export class AmqpClient extends EventEmitter {
     exchange: string,
     routingKey: string,
     body: unknown,
-    options: amqp.Options.Publish = {},
+    options: Options.Publish = {},
   ): Promise<void> {
     const ch = this.channel;
     const payload = Buffer.from(JSON.stringify(body));

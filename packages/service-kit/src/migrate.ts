@@ -1,4 +1,3 @@
-import { runner } from 'node-pg-migrate';
 import type { Logger } from './logger';
 
 /**
@@ -6,6 +5,8 @@ import type { Logger } from './logger';
  * node-pg-migrate takes an advisory lock, so replicas starting together migrate once.
  */
 export async function runMigrations(databaseUrl: string, dir: string, log: Logger): Promise<string[]> {
+  // Loaded only when there is a database to migrate.
+  const { runner } = await import('node-pg-migrate');
   const applied = await runner({
     databaseUrl,
     dir,
