@@ -18,6 +18,8 @@ export interface PlayerRec {
   /** Points gained in the current turn. */
   gained: number;
   joinedAt: number;
+  /** The address the player's socket connects from (server-side only; what a kick bans). */
+  addr?: string | null;
 }
 
 /** The whole state of one room: what lives in Redis (one JSON document) or in memory. */
@@ -43,6 +45,8 @@ export interface RoomRec {
   usedWords: string[];
   /** target player id -> ids of the players who voted to kick them. */
   kickVotes: Record<string, string[]>;
+  /** Addresses of kicked players: no new seat from them for the room's lifetime. */
+  bans?: string[];
   /** Identifies one game for the results outbox (idempotent writes). */
   gameId: string | null;
   /** Next time the room's timer must run (epoch ms), or null. */

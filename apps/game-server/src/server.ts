@@ -82,6 +82,17 @@ interface Outcome<T> {
 
 /** How often a replica heartbeats; one missing for 3 periods is dead. */
 const PRESENCE_MS = 2000;
+/** Kick bans kept per room (the oldest go first). */
+const MAX_BANS = 64;
+
+/**
+ * The address a socket connects from: the TCP peer. The game's LoadBalancer Service keeps it
+ * (externalTrafficPolicy Local); IPv4 seen through an IPv6 socket is written as plain IPv4.
+ */
+function clientAddress(socket: GameSocket): string {
+  const a = socket.handshake.address ?? '';
+  return a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a;
+}
 
 const fail = (code: ErrorCode, message: string): Outcome<never> => ({ res: ackError(code, message) });
 const done = <T>(data: T, extra: Omit<Outcome<T>, 'res'> = {}): Outcome<T> => ({
@@ -433,6 +444,7 @@ export class GameServer {
     const now = Date.now();
     const host = newPlayer(input.nickname, now, socket.id);
     host.replica = this.replica;
+    host.addr = clientAddress(socket);
     const room = newRoom({ id, code, host, settings, now });
     await this.store.save(room);
     this.attach(socket, room, host);
@@ -466,13 +478,17 @@ export class GameServer {
         player.connected = true;
         player.socketId = socket.id;
         player.replica = this.replica;
+        player.addr = clientAddress(socket);
         player.disconnectedAt = null;
         if (!connectedPlayers(room).some((p) => p.id === room.hostId)) room.hostId = player.id;
       } else {
+        const addr = clientAddress(socket);
+        if (room.bans?.includes(addr)) return fail('BAD_STATE', 'you were voted out of this room');
         if (room.players.length >= room.settings.maxPlayers)
           return fail('ROOM_FULL', `the room is full (${room.settings.maxPlayers} players)`);
         player = newPlayer(input.nickname, now, socket.id);
         player.replica = this.replica;
+        player.addr = addr;
         room.players.push(player);
         if (room.phase === 'choosing' || room.phase === 'drawing' || room.phase === 'turn-end')
           room.queue.push(player.id);
@@ -662,6 +678,10 @@ export class GameServer {
       room.kickVotes[target.id] = votes;
       const kicked = votes.length >= needed;
       if (kicked) {
+        // A new seat from the same address is refused for the rest of the room's life, or the
+        // kicked player would simply join again under another nickname.
+        if (target.addr && !room.bans?.includes(target.addr))
+          room.bans = [...(room.bans ?? []), target.addr].slice(-MAX_BANS);
         fx.push({ t: 'room', event: 'player:kicked', payload: { playerId: target.id } });
         removePlayer(room, target.id, now, this.t, fx);
       }

@@ -28,8 +28,11 @@ describe('DrawGuess over Redis and PostgreSQL', () => {
   let server: TestServer;
   const prefix = `${uniqueName('dg_game')}:`;
   const players: Player[] = [];
-  const player = (name: string, origin?: string) => {
-    const p = new Player(server.url, name, origin ? { origin } : {});
+  const player = (name: string, origin?: string, localAddress?: string) => {
+    const p = new Player(server.url, name, {
+      ...(origin ? { origin } : {}),
+      ...(localAddress ? { localAddress } : {}),
+    });
     players.push(p);
     return p;
   };
@@ -289,6 +292,39 @@ describe('DrawGuess over Redis and PostgreSQL', () => {
     await c.next('chat:message');
     expect(c.events('chat:message')).toHaveLength(before + 1);
     expect(d.events('chat:message')).toHaveLength(0);
+  });
+
+  it("refuses a kicked player's address a new seat, and keeps the seats already taken from it", async () => {
+    const [a, b, c] = (await room(3)) as [Player, Player, Player];
+    // d and e play from one machine (or one home network): 127.0.0.4.
+    const d = player('d', undefined, '127.0.0.4');
+    const e = player('e', undefined, '127.0.0.4');
+    await d.join(a.code);
+    await e.join(a.code);
+    await a.ok('kick:vote', { playerId: d.playerId });
+    await b.ok('kick:vote', { playerId: d.playerId });
+    expect(await c.ok('kick:vote', { playerId: d.playerId })).toEqual({ votes: 3, needed: 3, kicked: true });
+
+    // Neither the kicked socket nor a fresh one from that address gets a seat again.
+    const refused = { ok: false, error: { code: 'BAD_STATE', message: 'you were voted out of this room' } };
+    expect(await d.call('room:join', { code: a.code, nickname: 'd again' })).toEqual(refused);
+    const d2 = player('d2', undefined, '127.0.0.4');
+    await d2.connected();
+    expect(await d2.call('room:join', { code: a.code, nickname: 'not d' })).toEqual(refused);
+
+    // e, seated before the kick, comes back to the same seat with its session token.
+    e.socket.disconnect();
+    const e2 = player('e', undefined, '127.0.0.4');
+    const st = await e2.join(a.code, e.sessionToken);
+    expect(e2.playerId).toBe(e.playerId);
+    expect(st.players.map((p) => p.id).sort()).toEqual([a, b, c, e].map((p) => p.playerId).sort());
+
+    // Another address joins as usual, and the ban is for this room only.
+    const f = player('f', undefined, '127.0.0.5');
+    await f.join(a.code);
+    const other = player('host2', undefined, '127.0.0.4');
+    await other.create({});
+    expect(other.code).not.toBe(a.code);
   });
 
   it('rate-limits strokes and chat separately with RATE_LIMITED', async () => {

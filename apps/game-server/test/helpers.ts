@@ -89,13 +89,19 @@ export class Player {
   code = '';
   nickname: string;
 
-  constructor(url: string, nickname: string, opts: { origin?: string; reconnection?: boolean } = {}) {
+  constructor(
+    url: string,
+    nickname: string,
+    opts: { origin?: string; reconnection?: boolean; localAddress?: string } = {},
+  ) {
     this.nickname = nickname;
     this.socket = connect(url, {
       transports: ['websocket'],
       reconnection: opts.reconnection ?? false,
       forceNew: true,
       ...(opts.origin ? { extraHeaders: { origin: opts.origin } } : {}),
+      // Another loopback address (127.0.0.0/8) stands for another client machine.
+      ...(opts.localAddress ? { localAddress: opts.localAddress } : {}),
     });
     this.socket.onAny((event: string, payload: unknown) => {
       this.received.push({ event, payload });
