@@ -110,11 +110,16 @@ async function main(): Promise<void> {
       PORT: String(await freePort()),
       HOST: '127.0.0.1',
     });
-    const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', 'src/main.ts'], {
-      cwd: join(__dirname, '..', '..', 'worker-storage'),
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...storageEnv },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
+    const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/scan-prof'] : [];
+    const child = spawn(
+      process.execPath,
+      [...prof, '--conditions=development', '--import', 'tsx', 'src/main.ts'],
+      {
+        cwd: join(__dirname, '..', '..', 'worker-storage'),
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...storageEnv },
+        stdio: ['ignore', 'inherit', 'inherit'],
+      },
+    );
     children.push(child);
     services.push(
       await buildService(createAiWorker({ topology: catalog }), {

@@ -6,13 +6,24 @@ import {
   userImagesPrefix,
   type Topology,
 } from '@hybrid/queue';
-import type { ServiceContext } from '@hybrid/service-kit';
+import { withTransaction, type ServiceContext } from '@hybrid/service-kit';
 import type pg from 'pg';
 
-/** Deletes every scan of a user; their status history (scan_events) goes with them (ON DELETE CASCADE). */
+/**
+ * Deletes every scan of a user; their status history (scan_events) goes with them (ON DELETE
+ * CASCADE). In the same transaction the user is remembered in `deleted_users`, so the cleanup job
+ * sweeps their prefix again for uploads made with a URL issued before the deletion.
+ */
 export async function deleteUserScans(db: pg.Pool, userId: string): Promise<number> {
-  const { rowCount } = await db.query('DELETE FROM scans WHERE user_id = $1', [userId]);
-  return rowCount ?? 0;
+  return withTransaction(db, async (c) => {
+    const { rowCount } = await c.query('DELETE FROM scans WHERE user_id = $1', [userId]);
+    await c.query(
+      `INSERT INTO deleted_users (user_id) VALUES ($1)
+       ON CONFLICT (user_id) DO UPDATE SET deleted_at = now()`,
+      [userId],
+    );
+    return rowCount ?? 0;
+  });
 }
 
 /**

@@ -9,7 +9,6 @@ import {
   imageKeys,
   parseClassified,
   parseScheduledJob,
-  PermanentError,
   publishTo,
   startServiceConsumer,
   type ScanCompleted,
@@ -30,7 +29,7 @@ import {
   type Static,
 } from '@hybrid/service-kit';
 import type pg from 'pg';
-import { cleanupAbandonedUploads } from './cleanup';
+import { cleanupAbandonedUploads, sweepDeletedUsers } from './cleanup';
 import { startAccountDeletion } from './account';
 import { StatusListener, type StatusNotice } from './listener';
 
@@ -200,7 +199,11 @@ async function commitResult(
       completed_at: Date | null;
     }>('SELECT user_id, status, result, completed_at FROM scans WHERE id = $1', [scanId]);
     row = cur.rows[0];
-    if (!row) throw new PermanentError(`scan ${scanId} does not exist`);
+    if (!row) {
+      // Deleted with its account while it was classified: no result to keep or announce.
+      ctx.log.info({ scanId }, 'scan no longer exists (account deleted); result dropped');
+      return;
+    }
     if (row.status === 'failed') return; // given up on earlier; a late result changes nothing
     if (row.status !== 'done') throw new Error(`scan ${scanId} is ${row.status}, not classifying yet`);
   }
@@ -492,7 +495,8 @@ export function createScanService(opts: ScanServiceOptions = {}): ServiceDefinit
         parse: parseScheduledJob,
         handle: async () => {
           const failed = await cleanupAbandonedUploads(ctx.pg!, st.s3, st.bucket, abandonedSec);
-          ctx.log.info({ failed }, 'abandoned uploads cleaned up');
+          const swept = await sweepDeletedUsers(ctx.pg!, st.s3, st.bucket, abandonedSec);
+          ctx.log.info({ failed, deletedUsers: swept }, 'abandoned uploads cleaned up');
         },
       });
       await startAccountDeletion(ctx, topology);

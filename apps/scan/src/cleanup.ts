@@ -1,6 +1,7 @@
 import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { withTransaction } from '@hybrid/service-kit';
 import type pg from 'pg';
+import { deleteUserImages } from './account';
 
 export const ABANDONED_ERROR = 'the image was not submitted in time; start a new scan';
 
@@ -41,4 +42,35 @@ export async function cleanupAbandonedUploads(
     total += n;
     if (n < batch) return total;
   }
+}
+
+/**
+ * Part of the `cleanup-uploads` job: deletes what landed under a deleted user's prefix after the
+ * account deletion (an upload URL issued before it still works until it expires). A user is
+ * forgotten after the first sweep that starts `forgetAfterSec` after the deletion, when every such
+ * URL has expired; an S3 failure throws, and the job is retried. Returns users swept and objects
+ * deleted.
+ */
+export async function sweepDeletedUsers(
+  db: pg.Pool,
+  s3: S3Client,
+  bucket: string,
+  forgetAfterSec: number,
+): Promise<{ users: number; objects: number }> {
+  const { rows } = await db.query<{ user_id: string; expired: boolean }>(
+    `SELECT user_id, deleted_at < now() - make_interval(secs => $1) AS expired
+       FROM deleted_users ORDER BY deleted_at`,
+    [forgetAfterSec],
+  );
+  let objects = 0;
+  for (const r of rows) {
+    objects += await deleteUserImages(s3, bucket, r.user_id);
+    // The same condition again: a repeated deletion event meanwhile moved deleted_at on.
+    if (r.expired)
+      await db.query(
+        'DELETE FROM deleted_users WHERE user_id = $1 AND deleted_at < now() - make_interval(secs => $2)',
+        [r.user_id, forgetAfterSec],
+      );
+  }
+  return { users: rows.length, objects };
 }

@@ -191,6 +191,49 @@ describe('account deletion in the scan service', () => {
     expect(await count('q.dlq')).toBe(0);
   });
 
+  it('remembers the deleted user for the cleanup job, in the same transaction as the scans', async () => {
+    const gina = randomUUID();
+    await seed(gina, 1);
+    await publish(deletion(gina));
+    await settled();
+    const { rows } = await h.scanPool.query('SELECT 1 FROM deleted_users WHERE user_id = $1', [gina]);
+    expect(rows).toHaveLength(1);
+    expect(await rowsOf(gina)).toEqual({ scans: 0, events: 0 });
+  });
+
+  it('drops the pipeline jobs of scans deleted with their account instead of dead-lettering them', async () => {
+    const storage = await buildService(createStorageWorker({ topology }), {
+      env: h.env({ DATABASE_URL: h.scanDb.url }),
+    });
+    try {
+      const gone = randomUUID();
+      // A storage job, and a classification result for the scan service, of a scan that is gone.
+      await publishTo(client, topology, h.prefix, 'q.storage', { scanId: gone });
+      await publishTo(client, topology, h.prefix, 'q.api', {
+        scanId: gone,
+        result: {
+          provider: 'label',
+          model: null,
+          category: null,
+          material: null,
+          confidence: 0,
+          steps: [],
+          feedback: 'x',
+        },
+      });
+      await eventually(
+        async () => (await count('q.storage')) === 0 && (await count('q.api')) === 0,
+        10000,
+        'the jobs to be taken',
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await count('q.dlq')).toBe(0);
+      expect(await count('q.ai')).toBe(0);
+    } finally {
+      await storage.close();
+    }
+  });
+
   it('leaves no image behind when a scan is deleted while the storage worker processes it', async () => {
     const storage = await buildService(createStorageWorker({ topology }), {
       env: h.env({ DATABASE_URL: h.scanDb.url }),

@@ -1,10 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { catalog } from '@hybrid/catalog';
-import { publishTo } from '@hybrid/queue';
+import { imageKeys, publishTo } from '@hybrid/queue';
 import { AmqpClient, buildService, createLogger, type BuiltService } from '@hybrid/service-kit';
 import { eventually, testUrls } from '@hybrid/tools/test-env';
 import { ABANDONED_ERROR } from '../src/cleanup';
 import { createScanService } from '../src/app';
-import { jpegWithGps, objectExists, startHarness, type Harness } from './harness';
+import { jpegWithGps, objectExists, putObject, startHarness, type Harness } from './harness';
 
 describe('cleanup of abandoned uploads (the cleanup-uploads job on q.sched)', () => {
   let h: Harness;
@@ -50,6 +51,10 @@ describe('cleanup of abandoned uploads (the cleanup-uploads job on q.sched)', ()
     );
     return { id: c.scanId, key: rows[0]!.upload_key };
   }
+  const deletedUsers = async () =>
+    (await h.scanPool.query<{ user_id: string }>('SELECT user_id FROM deleted_users')).rows.map(
+      (r) => r.user_id,
+    );
   const statusOf = async (id: string) =>
     (
       await h.scanPool.query<{ status: string; error: string | null }>(
@@ -90,6 +95,37 @@ describe('cleanup of abandoned uploads (the cleanup-uploads job on q.sched)', ()
     await publishTo(client, topology, h.prefix, 'q.sched', { job: 'something-else' });
     await new Promise((r) => setTimeout(r, 500));
     expect(await statusOf(fresh.id)).toEqual({ status: 'awaiting_upload', error: null });
+  });
+
+  it("sweeps a deleted user's prefix for late uploads until their URLs have expired, then forgets the user", async () => {
+    const recent = randomUUID();
+    const long = randomUUID();
+    const someone = randomUUID();
+    // Uploads that landed after the account deletion, with URLs issued before it.
+    const late = [imageKeys(recent, randomUUID()).upload, imageKeys(long, randomUUID()).upload];
+    const kept = imageKeys(someone, randomUUID()).upload;
+    for (const key of [...late, kept]) await putObject(h.s3, key, await jpegWithGps(), 'image/jpeg');
+    // One deleted 5 minutes ago (URLs may still work: ABANDONED_UPLOAD_SEC is 900 here), one 20.
+    await h.scanPool.query(
+      `INSERT INTO deleted_users (user_id, deleted_at) VALUES
+         ($1, now() - interval '5 minutes'), ($2, now() - interval '20 minutes')`,
+      [recent, long],
+    );
+
+    await publishTo(client, topology, h.prefix, 'q.sched', { job: 'cleanup-uploads' });
+    await eventually(
+      async () => !(await objectExists(h.s3, late[0]!)) && !(await objectExists(h.s3, late[1]!)),
+      10000,
+      'the late uploads to be deleted',
+    );
+    expect(await objectExists(h.s3, kept)).toBe(true);
+    await eventually(
+      async () => (await deletedUsers()).length === 1,
+      5000,
+      'the user deleted long ago to be forgotten',
+    );
+    // Still inside the window: swept again on the next run.
+    expect(await deletedUsers()).toEqual([recent]);
   });
 
   it('refuses to start when abandoned uploads would be cleaned before their URL expires', async () => {

@@ -4,7 +4,6 @@ import {
   attachConsumers,
   createS3,
   parseScanJob,
-  PermanentError,
   publishTo,
   startServiceConsumer,
   type ScanResult,
@@ -108,7 +107,11 @@ export function createAiWorker(opts: AiWorkerOptions = {}): ServiceDefinition {
             detected_type: string | null;
           }>('SELECT status, label, image_key, detected_type FROM scans WHERE id = $1', [scanId]);
           const scan = rows[0];
-          if (!scan) throw new PermanentError(`scan ${scanId} does not exist`);
+          if (!scan) {
+            // Deleted with its account after it was queued: nothing to classify.
+            ctx.log.info({ scanId }, 'scan no longer exists (account deleted); job dropped');
+            return;
+          }
           if (scan.status === 'done' || scan.status === 'failed') return; // a redelivery after the result
           if (scan.status !== 'classifying' || !scan.image_key || !scan.detected_type) {
             throw new Error(`scan ${scanId} is ${scan.status}, not checked yet`);

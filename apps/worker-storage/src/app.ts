@@ -5,7 +5,6 @@ import {
   createS3,
   imageKeys,
   parseScanJob,
-  PermanentError,
   publishTo,
   startServiceConsumer,
   type Topology,
@@ -85,7 +84,12 @@ async function handleScan(
         scanId,
       ])
     ).rows[0];
-  if (!scan) throw new PermanentError(`scan ${scanId} does not exist`);
+  if (!scan) {
+    // Rows are created before their job is ever queued, so a missing one was deleted with its
+    // account (whose deletion also removed the user's objects): nothing left to do.
+    ctx.log.info({ scanId }, 'scan no longer exists (account deleted); job dropped');
+    return;
+  }
   const removeUpload = () =>
     s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: scan.upload_key })).catch((err: unknown) => {
       ctx.log.warn({ err, scanId }, 'could not delete the raw upload');
