@@ -2,7 +2,7 @@ import { freePort } from '@hybrid/tools/test-env';
 // `pnpm bench game [--clients 1000] [--rooms 100] [--rate 30] [--seconds 8] [--repeat 3] [--no-replicas]`
 //
 // Starts the built game server (node dist/main.js) and, as the reference, a minimal relay on raw
-// `ws` (bench/ws-relay.ts), drives both with the same load on loopback (rooms of N clients, one
+// `ws` (bench/reference/ws-relay.ts), drives both with the same load on loopback (rooms of N clients, one
 // drawer per room sending strokes at a fixed rate), and prints delivered/expected, p50/p99
 // delivery latency, their ratio to the reference and the server's RSS. Then the same with two
 // replicas sharing Redis. The reference and the servers take turns, --repeat times; the verdict
@@ -165,7 +165,7 @@ async function drive(rec: Recorder, send: ((seq: number) => void)[]): Promise<vo
 
 async function benchRaw(): Promise<Figures> {
   const port = await freePort();
-  const p = startProc(['--import', 'tsx', 'bench/ws-relay.ts'], { PORT: String(port) });
+  const p = startProc(['--import', 'tsx', 'bench/reference/ws-relay.ts'], { PORT: String(port) });
   while (!p.out().includes('listening')) {
     if (p.child.exitCode !== null) throw new Error(p.out());
     await sleep(50);
@@ -387,7 +387,7 @@ async function main() {
   console.log(
     `load: ${ROOMS} rooms x ${PER_ROOM} clients = ${ROOMS * PER_ROOM}, one drawer per room, ${RATE} strokes/s for ${SECONDS} s (loopback)`,
   );
-  const runs: { raw: Figures; one: Figures; two?: Figures }[] = [];
+  const runs: { raw: Figures; one: Figures; two?: Figures | undefined }[] = [];
   for (let i = 1; i <= REPEAT; i++) {
     console.log(`run ${i}/${REPEAT}`);
     const raw = await benchRaw();

@@ -184,12 +184,16 @@ async function main(): Promise<void> {
       return ids;
     }
     const submitAt = new Map<string, number>();
-    async function submit(id: string): Promise<Promise<void>> {
+    /**
+     * Submits a scan; resolves once the submit is answered, with the scan's completion. (Wrapped:
+     * an async function returning a bare promise would wait for the completion as well.)
+     */
+    async function submit(id: string): Promise<{ finished: Promise<void> }> {
       const finished = new Promise<void>((r) => waiters.set(id, r));
       submitAt.set(id, performance.now());
       const r = await scan.app.inject({ method: 'POST', url: `/api/v1/scan/${id}/submit`, headers });
       if (r.statusCode !== 202) throw new Error(`submit answered ${r.statusCode}`);
-      return finished;
+      return { finished };
     }
     const withTimeout = (p: Promise<unknown>, ms: number, what: string) =>
       Promise.race([
@@ -199,7 +203,11 @@ async function main(): Promise<void> {
 
     // Warm-up (connections, JIT, caches).
     const warm = await prepare(20);
-    await withTimeout(Promise.all(await Promise.all(warm.map(submit))), 60000, 'warm-up');
+    await withTimeout(
+      Promise.all((await Promise.all(warm.map(submit))).map((s) => s.finished)),
+      60000,
+      'warm-up',
+    );
 
     // 1. Throughput: everything submitted at once (64 submits in flight), time to the last result.
     const ids = await prepare(THROUGHPUT_SCANS);
@@ -207,7 +215,7 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     const all: Promise<void>[] = [];
     for (let i = 0; i < ids.length; i += 64) {
-      all.push(...(await Promise.all(ids.slice(i, i + 64).map(submit))));
+      all.push(...(await Promise.all(ids.slice(i, i + 64).map(submit))).map((s) => s.finished));
     }
     await withTimeout(Promise.all(all), 300000, 'throughput run');
     // Where the CPU went during that run, per scan: this decides how fast this machine can go.
@@ -255,7 +263,7 @@ async function main(): Promise<void> {
       const due = start + (i * 1000) / STEADY_RATE;
       const wait = due - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      steady.push(submit(steadyIds[i]!).then((p) => p));
+      steady.push(submit(steadyIds[i]!).then((s) => s.finished));
     }
     await withTimeout(Promise.all(steady), 120000, 'steady run');
     const lat = steadyIds.map((id) => doneAt.get(id)! - submitAt.get(id)!).sort((a, b) => a - b);

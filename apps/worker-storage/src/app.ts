@@ -72,18 +72,25 @@ async function handleScan(
   const bucket = ctx.config.string('IMAGES_BUCKET');
   const prefix = ctx.config.string('QUEUE_PREFIX');
   // Claims a queued scan and reads it in one round trip; anything else is read as it is.
-  const claimed = await db.query<ScanRow>(
-    `UPDATE scans SET status = 'checking' WHERE id = $1 AND status = 'queued'
-     RETURNING user_id, status, content_type, upload_key`,
-    [scanId],
-  );
-  const scan =
-    claimed.rows[0] ??
-    (
-      await db.query<ScanRow>('SELECT user_id, status, content_type, upload_key FROM scans WHERE id = $1', [
-        scanId,
-      ])
+  const claim = () =>
+    db.query<ScanRow>(
+      `UPDATE scans SET status = 'checking' WHERE id = $1 AND status = 'queued'
+       RETURNING user_id, status, content_type, upload_key`,
+      [scanId],
+    );
+  let scan = (await claim()).rows[0];
+  if (!scan) {
+    // The submit publishes this job before it commits: the UPDATE above does not wait for its
+    // row lock (the committed row is not 'queued' yet, so it is skipped, not locked). FOR UPDATE
+    // waits for that transaction to end and reads what it left.
+    scan = (
+      await db.query<ScanRow>(
+        'SELECT user_id, status, content_type, upload_key FROM scans WHERE id = $1 FOR UPDATE',
+        [scanId],
+      )
     ).rows[0];
+    if (scan?.status === 'queued') scan = (await claim()).rows[0] ?? scan;
+  }
   if (!scan) {
     // Rows are created before their job is ever queued, so a missing one was deleted with its
     // account (whose deletion also removed the user's objects): nothing left to do.
