@@ -29,9 +29,10 @@ export async function processImage(
 ): Promise<ProcessedImage> {
   try {
     const jpeg = type === 'image/jpeg' ? readJpeg(input) : undefined;
-    const base = sharp(input, { failOn: 'error', limitInputPixels: 50_000_000 }).rotate();
-    const thumb = base
-      .clone()
+    // A pipeline per output rather than clone(): sharp's clone() structured-clones its options,
+    // the input buffer included (a copy of the whole upload each time).
+    const open = () => sharp(input, { failOn: 'error', limitInputPixels: 50_000_000 }).rotate();
+    const thumb = open()
       .resize(thumbSize, thumbSize, { fit: 'inside', withoutEnlargement: true, fastShrinkOnLoad: true })
       .jpeg({ quality: 75 })
       .toBuffer();
@@ -41,10 +42,10 @@ export async function processImage(
     }
     const encoded =
       type === 'image/png'
-        ? base.clone().png({ compressionLevel: 6 })
+        ? open().png({ compressionLevel: 6 })
         : type === 'image/webp'
-          ? base.clone().webp({ quality: 85 })
-          : base.clone().jpeg({ quality: 90 });
+          ? open().webp({ quality: 85 })
+          : open().jpeg({ quality: 90 });
     const [out, t] = await Promise.all([encoded.toBuffer({ resolveWithObject: true }), thumb]);
     return { image: out.data, thumb: t, width: out.info.width, height: out.info.height };
   } catch (err) {
