@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { catalog } from '@hybrid/catalog';
 import {
   attachConsumers,
+  createObjectStore,
   createS3,
   imageKeys,
   parseClassified,
   parseScheduledJob,
   publishTo,
   startServiceConsumer,
+  type ObjectStore,
   type ScanCompleted,
   type ScanResult,
   type Topology,
@@ -104,6 +106,8 @@ export interface ScanServiceOptions {
 
 interface ScanState {
   s3: S3Client;
+  /** One-object calls on the hot path (see `@hybrid/queue`'s ObjectStore). */
+  objects: ObjectStore;
   bucket: string;
   listener: StatusListener;
   streams: Set<() => void>;
@@ -113,8 +117,10 @@ const states = new WeakMap<ServiceContext, ScanState>();
 function stateOf(ctx: ServiceContext): ScanState {
   let st = states.get(ctx);
   if (!st) {
+    const s3 = createS3(ctx.config);
     st = {
-      s3: createS3(ctx.config),
+      s3,
+      objects: createObjectStore(ctx.config, s3),
       bucket: ctx.config.string('IMAGES_BUCKET'),
       listener: new StatusListener(ctx.config.string('DATABASE_URL'), ctx.log),
       streams: new Set(),
@@ -324,13 +330,8 @@ export function createScanService(opts: ScanServiceOptions = {}): ServiceDefinit
             // Submitting twice queues once.
             return reply.code(202).send({ scanId: scan.id, status: scan.status });
           }
-          try {
-            await st.s3.send(new HeadObjectCommand({ Bucket: st.bucket, Key: scan.upload_key }));
-          } catch (err) {
-            const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-            if (status === 404) throw new HttpError(409, 'upload the image to uploadUrl before submitting');
-            throw err;
-          }
+          if (!(await st.objects.head(scan.upload_key)))
+            throw new HttpError(409, 'upload the image to uploadUrl before submitting');
           await withTransaction(db, async (client) => {
             const { rowCount } = await client.query(
               `UPDATE scans SET status = 'queued', submitted_at = now()
@@ -475,7 +476,11 @@ export function createScanService(opts: ScanServiceOptions = {}): ServiceDefinit
           { variable: 'ABANDONED_UPLOAD_SEC', message: 'must be longer than UPLOAD_URL_TTL_SEC' },
         ]);
       await st.listener.start();
-      ctx.onShutdown(() => st.listener.close());
+      ctx.onShutdown(async () => {
+        await st.listener.close();
+        st.objects.close();
+        st.s3.destroy();
+      });
       await startServiceConsumer(ctx, topology, {
         queue: 'q.api',
         prefetch: 16,

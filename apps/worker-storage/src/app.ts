@@ -1,12 +1,15 @@
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { catalog } from '@hybrid/catalog';
 import {
   attachConsumers,
+  createObjectStore,
   createS3,
   imageKeys,
+  ObjectTooLargeError,
   parseScanJob,
   publishTo,
   startServiceConsumer,
+  S3RequestError,
+  type ObjectStore,
   type Topology,
 } from '@hybrid/queue';
 import type { ServiceContext, ServiceDefinition } from '@hybrid/service-kit';
@@ -31,45 +34,26 @@ interface ScanRow {
 /** A problem with the user's file: the scan fails with this reason, no retry. */
 class RejectedUpload extends Error {}
 
-const statusOf = (err: unknown) =>
-  (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-
-async function readUpload(s3: S3Client, bucket: string, key: string, maxBytes: number): Promise<Buffer> {
-  let res;
+async function readUpload(objects: ObjectStore, key: string, maxBytes: number): Promise<Buffer> {
   try {
-    res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return await objects.get(key, { maxBytes });
   } catch (err) {
+    if (err instanceof ObjectTooLargeError)
+      throw new RejectedUpload(`the file is larger than the ${maxBytes} bytes allowed`);
     // Retried: a missing upload after submit is odd, and dead-letters once attempts run out.
-    if (statusOf(err) === 404) throw new Error('the uploaded image is missing from storage');
+    if (err instanceof S3RequestError && err.status === 404)
+      throw new Error('the uploaded image is missing from storage');
     throw err;
   }
-  const body = res.Body as (AsyncIterable<Uint8Array> & { destroy?: () => void }) | undefined;
-  if (!body) throw new Error('storage returned no body');
-  if ((res.ContentLength ?? 0) > maxBytes) {
-    body.destroy?.();
-    throw new RejectedUpload(`the file is larger than the ${maxBytes} bytes allowed`);
-  }
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const c of body) {
-    size += c.length;
-    if (size > maxBytes) {
-      body.destroy?.();
-      throw new RejectedUpload(`the file is larger than the ${maxBytes} bytes allowed`);
-    }
-    chunks.push(c);
-  }
-  return Buffer.concat(chunks);
 }
 
 async function handleScan(
   ctx: ServiceContext,
-  s3: S3Client,
+  objects: ObjectStore,
   topology: Topology,
   scanId: string,
 ): Promise<void> {
   const db = ctx.pg!;
-  const bucket = ctx.config.string('IMAGES_BUCKET');
   const prefix = ctx.config.string('QUEUE_PREFIX');
   // Claims a queued scan and reads it in one round trip; anything else is read as it is.
   const claim = () =>
@@ -98,7 +82,7 @@ async function handleScan(
     return;
   }
   const removeUpload = () =>
-    s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: scan.upload_key })).catch((err: unknown) => {
+    objects.delete(scan.upload_key).catch((err: unknown) => {
       ctx.log.warn({ err, scanId }, 'could not delete the raw upload');
     });
 
@@ -128,7 +112,7 @@ async function handleScan(
   let processed;
   let detected;
   try {
-    const bytes = await readUpload(s3, bucket, scan.upload_key, ctx.config.number('MAX_UPLOAD_BYTES'));
+    const bytes = await readUpload(objects, scan.upload_key, ctx.config.number('MAX_UPLOAD_BYTES'));
     detected = sniffImageType(bytes);
     if (!detected) throw new RejectedUpload('the file is not a JPEG, PNG or WebP image');
     if (detected !== scan.content_type) {
@@ -146,17 +130,8 @@ async function handleScan(
   const keys = imageKeys(scan.user_id, scanId);
   // Same keys on every attempt: a repeated job overwrites, never duplicates.
   await Promise.all([
-    s3.send(
-      new PutObjectCommand({ Bucket: bucket, Key: keys.image, Body: processed.image, ContentType: detected }),
-    ),
-    s3.send(
-      new PutObjectCommand({
-        Bucket: bucket,
-        Key: keys.thumb,
-        Body: processed.thumb,
-        ContentType: 'image/jpeg',
-      }),
-    ),
+    objects.put(keys.image, processed.image, detected),
+    objects.put(keys.thumb, processed.thumb, 'image/jpeg'),
   ]);
   const moved = await db.query(
     `UPDATE scans SET status = 'classifying', image_key = $2, thumb_key = $3, detected_type = $4,
@@ -167,11 +142,7 @@ async function handleScan(
   if (!moved.rowCount && !(await db.query('SELECT 1 FROM scans WHERE id = $1', [scanId])).rowCount) {
     // The scan was deleted while it was processed (its account was deleted, and the account
     // deletion already cleared the user's objects): remove what this job just wrote.
-    await Promise.all(
-      [keys.image, keys.thumb, scan.upload_key].map((Key) =>
-        s3.send(new DeleteObjectCommand({ Bucket: bucket, Key })),
-      ),
-    );
+    await Promise.all([keys.image, keys.thumb, scan.upload_key].map((key) => objects.delete(key)));
     return;
   }
   await publishTo(ctx.amqp!, topology, prefix, 'q.ai', { scanId });
@@ -185,13 +156,18 @@ export function createStorageWorker(opts: StorageWorkerOptions = {}): ServiceDef
     workload: 'worker-storage',
     routes: (app, ctx) => attachConsumers(app, ctx),
     start: async (ctx) => {
+      // The SDK client only supplies credentials; the object calls go through the lean client.
       const s3 = createS3(ctx.config);
-      ctx.onShutdown(() => s3.destroy());
+      const objects = createObjectStore(ctx.config, s3);
+      ctx.onShutdown(() => {
+        objects.close();
+        s3.destroy();
+      });
       await startServiceConsumer(ctx, topology, {
         queue: 'q.storage',
         prefetch: ctx.config.number('WORKER_CONCURRENCY'),
         parse: parseScanJob,
-        handle: (job) => handleScan(ctx, s3, topology, job.scanId),
+        handle: (job) => handleScan(ctx, objects, topology, job.scanId),
         onDead: async (job, err) => {
           if (!job) return;
           await ctx.pg!.query(

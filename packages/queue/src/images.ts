@@ -1,5 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import type { ServiceConfig } from '@hybrid/service-kit';
+import { ObjectStore } from './objects';
 
 /** An S3 client for the images bucket, from the workload's images env (path-style requests). */
 export function createS3(config: ServiceConfig): S3Client {
@@ -14,6 +15,19 @@ export function createS3(config: ServiceConfig): S3Client {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     ...(id && secret ? { credentials: { accessKeyId: id, secretAccessKey: secret } } : {}),
+  });
+}
+
+/**
+ * The lean client for one-object calls on the images bucket (see `objects.ts`), with the
+ * credentials of `s3` (the SDK's provider chain: static keys from the env, or the instance role).
+ */
+export function createObjectStore(config: ServiceConfig, s3: S3Client): ObjectStore {
+  return new ObjectStore({
+    endpoint: config.string('S3_ENDPOINT'),
+    region: config.string('S3_REGION'),
+    bucket: config.string('IMAGES_BUCKET'),
+    credentials: () => s3.config.credentials(),
   });
 }
 

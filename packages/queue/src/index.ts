@@ -1,2 +1,11 @@
 export * from './core';
-export { createS3, imageKeys, userImagesPrefix } from './images';
+export { createObjectStore, createS3, imageKeys, userImagesPrefix } from './images';
+export {
+  encodeKeyPath,
+  ObjectStore,
+  ObjectTooLargeError,
+  S3RequestError,
+  signV4,
+  type ObjectStoreOptions,
+  type S3Credentials,
+} from './objects';
