@@ -130,7 +130,7 @@ async function handleScan(
   const keys = imageKeys(scan.user_id, scanId);
   // Same keys on every attempt: a repeated job overwrites, never duplicates.
   await Promise.all([
-    objects.put(keys.image, processed.image, detected),
+    objects.put(keys.image, processed.imageParts, detected),
     objects.put(keys.thumb, processed.thumb, 'image/jpeg'),
   ]);
   const moved = await db.query(

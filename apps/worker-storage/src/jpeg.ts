@@ -7,12 +7,15 @@
  * microseconds instead of a decode and encode.
  */
 export function stripJpegMetadata(input: Buffer): Buffer {
-  return readJpeg(input).stripped;
+  return Buffer.concat(readJpeg(input).segments);
 }
 
 export interface JpegInfo {
-  /** The file without its metadata segments. */
-  readonly stripped: Buffer;
+  /**
+   * The file without its metadata segments, as slices of the input in order (an upload can
+   * write them one after another; joining them would copy the whole image).
+   */
+  readonly segments: readonly Buffer[];
   /** From the frame header (as stored, before any EXIF rotation). */
   readonly width: number;
   readonly height: number;
@@ -66,7 +69,7 @@ export function readJpeg(input: Buffer): JpegInfo {
     i = end;
   }
   if (!width || !height) throw new Error('corrupt JPEG: no frame header');
-  return { stripped: Buffer.concat(parts), width, height, orientation };
+  return { segments: parts, width, height, orientation };
 }
 
 const EXIF = Buffer.from('Exif\0\0', 'latin1');

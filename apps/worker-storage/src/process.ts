@@ -3,11 +3,29 @@ import { readJpeg } from './jpeg';
 import type { ImageType } from './sniff';
 
 export interface ProcessedImage {
-  /** The image re-encoded in its own format, upright, with no metadata (EXIF, GPS, XMP, ICC comments). */
+  /**
+   * The image with no metadata (EXIF, GPS, XMP, comments), upright, in its own format: in parts to
+   * write one after another (slices of the upload when it was stripped losslessly).
+   */
+  readonly imageParts: readonly Buffer[];
+  /** The same joined into one buffer (a copy: made on first use). */
   readonly image: Buffer;
   readonly thumb: Buffer;
   readonly width: number;
   readonly height: number;
+}
+
+function withParts(parts: readonly Buffer[], thumb: Buffer, width: number, height: number): ProcessedImage {
+  let joined: Buffer | undefined;
+  return {
+    imageParts: parts,
+    get image() {
+      return (joined ??= parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+    },
+    thumb,
+    width,
+    height,
+  };
 }
 
 /** Thrown when the bytes look like an image but do not decode. */
@@ -38,7 +56,7 @@ export async function processImage(
       .toBuffer();
     if (jpeg && jpeg.orientation === 1) {
       // The thumbnail decode doubles as the check that the image data is readable.
-      return { image: jpeg.stripped, thumb: await thumb, width: jpeg.width, height: jpeg.height };
+      return withParts(jpeg.segments, await thumb, jpeg.width, jpeg.height);
     }
     const encoded =
       type === 'image/png'
@@ -47,7 +65,7 @@ export async function processImage(
           ? open().webp({ quality: 85 })
           : open().jpeg({ quality: 90 });
     const [out, t] = await Promise.all([encoded.toBuffer({ resolveWithObject: true }), thumb]);
-    return { image: out.data, thumb: t, width: out.info.width, height: out.info.height };
+    return withParts([out.data], t, out.info.width, out.info.height);
   } catch (err) {
     throw new UndecodableImageError((err as Error).message);
   }

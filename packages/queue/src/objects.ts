@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 
@@ -54,6 +54,11 @@ export class ObjectTooLargeError extends Error {
 
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+const sha256Parts = (parts: readonly Buffer[]) => {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p);
+  return h.digest('hex');
+};
 const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
 
 /** RFC 3986 encoding as SigV4 wants it: everything but unreserved characters, `/` kept in paths. */
@@ -76,7 +81,7 @@ export interface SignInput {
   readonly service?: string;
 }
 
-const signingKeys = new Map<string, Buffer>();
+const signingKeys = new Map<string, KeyObject>();
 
 /** The SigV4 `Authorization` header value for a request with no query string. */
 export function signV4(req: SignInput, creds: S3Credentials): string {
@@ -100,7 +105,10 @@ export function signV4(req: SignInput, creds: S3Credentials): string {
   const cacheKey = `${creds.secretAccessKey}\n${scope}`;
   let key = signingKeys.get(cacheKey);
   if (!key) {
-    key = hmac(hmac(hmac(hmac(`AWS4${creds.secretAccessKey}`, day), req.region), service), 'aws4_request');
+    // Kept as a KeyObject: createHmac checks a Buffer key the slow way on every call.
+    key = createSecretKey(
+      hmac(hmac(hmac(hmac(`AWS4${creds.secretAccessKey}`, day), req.region), service), 'aws4_request'),
+    );
     if (signingKeys.size > 16) signingKeys.clear();
     signingKeys.set(cacheKey, key);
   }
@@ -142,8 +150,9 @@ export class ObjectStore {
     return a.body;
   }
 
-  async put(key: string, body: Buffer, contentType: string): Promise<void> {
-    await this.call('PUT', key, body, contentType);
+  /** `body` may be given in parts (written one after another, never joined). */
+  async put(key: string, body: Buffer | readonly Buffer[], contentType: string): Promise<void> {
+    await this.call('PUT', key, Array.isArray(body) ? body : [body as Buffer], contentType);
   }
 
   /** Size and type, or null when there is no such object. */
@@ -170,7 +179,7 @@ export class ObjectStore {
   private async call(
     method: string,
     key: string,
-    body?: Buffer,
+    body?: readonly Buffer[],
     contentType?: string,
     maxBytes?: number,
   ): Promise<Answer> {
@@ -193,7 +202,7 @@ export class ObjectStore {
   private async once(
     method: string,
     key: string,
-    body: Buffer | undefined,
+    body: readonly Buffer[] | undefined,
     contentType: string | undefined,
     maxBytes: number | undefined,
   ): Promise<Answer> {
@@ -202,9 +211,9 @@ export class ObjectStore {
     const headers: Record<string, string> = {
       host: this.url.host,
       'x-amz-date': amzDateOf(new Date()),
-      'x-amz-content-sha256': body ? sha256(body) : EMPTY_SHA256,
+      'x-amz-content-sha256': body ? sha256Parts(body) : EMPTY_SHA256,
     };
-    if (body) headers['content-length'] = String(body.length);
+    if (body) headers['content-length'] = String(body.reduce((n, b) => n + b.length, 0));
     if (contentType) headers['content-type'] = contentType;
     if (creds.sessionToken) headers['x-amz-security-token'] = creds.sessionToken;
     headers.authorization = signV4({ method, path, headers, region: this.opts.region }, creds);
@@ -249,7 +258,8 @@ export class ObjectStore {
       );
       req.on('timeout', () => req.destroy(new Error(`S3 ${method} timed out after ${this.timeoutMs} ms`)));
       req.on('error', reject);
-      req.end(body);
+      for (const part of body ?? []) req.write(part);
+      req.end();
     });
   }
 }

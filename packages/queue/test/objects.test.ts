@@ -68,6 +68,12 @@ describe('ObjectStore against the local S3 server', () => {
     await store.delete('scans/u1/s1/image');
   });
 
+  it('uploads a body given in parts as one object, signed over all of it', async () => {
+    const parts = [Buffer.from('\xff\xd8head', 'latin1'), Buffer.alloc(40000, 7), Buffer.from('tail')];
+    await store.put('parts', parts, 'image/jpeg');
+    expect(s3.objects('objects-test')!.get('parts')!.body.equals(Buffer.concat(parts))).toBe(true);
+  });
+
   it('tells a missing object apart: null from head, a 404 error from get', async () => {
     expect(await store.head('nothing/here')).toBeNull();
     const err = (await store.get('nothing/here').catch((e: unknown) => e)) as S3RequestError;
