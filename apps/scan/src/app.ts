@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { catalog } from '@hybrid/catalog';
 import {
@@ -285,16 +285,7 @@ export function createScanService(opts: ScanServiceOptions = {}): ServiceDefinit
           const userId = req.user!.id;
           const keys = imageKeys(userId, id);
           // S3 refuses a PUT whose type or length differ from the signed ones.
-          const uploadUrl = await getSignedUrl(
-            st.s3,
-            new PutObjectCommand({
-              Bucket: st.bucket,
-              Key: keys.upload,
-              ContentType: contentType,
-              ContentLength: size,
-            }),
-            { expiresIn: ttl, signableHeaders: new Set(['content-type', 'content-length']) },
-          );
+          const uploadUrl = await st.objects.presignPut(keys.upload, contentType, size, ttl);
           await db.query(
             `INSERT INTO scans (id, user_id, label, content_type, declared_size, upload_key)
              VALUES ($1, $2, $3, $4, $5, $6)`,

@@ -75,18 +75,27 @@ export interface SignInput {
   readonly method: string;
   /** Already encoded (see `encodeKeyPath`). */
   readonly path: string;
-  /** Header names lower case; must include `host`, `x-amz-date` and `x-amz-content-sha256`. */
+  /** The canonical query string (encoded, sorted by name); none by default. */
+  readonly query?: string;
+  /** Header names lower case; must include `host`. */
   readonly headers: Readonly<Record<string, string>>;
+  /** `x-amz-date` (ISO 8601 basic). */
+  readonly amzDate: string;
+  /** Hex SHA-256 of the body, or `UNSIGNED-PAYLOAD`. */
+  readonly payloadHash: string;
   readonly region: string;
   readonly service?: string;
 }
 
-const signingKeys = new Map<string, KeyObject>();
+/** The SigV4 credential scope and signature of a request. */
+function sign(
+  req: SignInput,
+  creds: S3Credentials,
+): { scope: string; signedHeaders: string; signature: string } {
+  const signingKeys = new Map<string, KeyObject>();
 
-/** The SigV4 `Authorization` header value for a request with no query string. */
-export function signV4(req: SignInput, creds: S3Credentials): string {
   const service = req.service ?? 's3';
-  const amzDate = req.headers['x-amz-date']!;
+  const amzDate = req.amzDate;
   const day = amzDate.slice(0, 8);
   const names = Object.keys(req.headers).sort();
   const canonicalHeaders = names.map((n) => `${n}:${req.headers[n]!.trim().replace(/\s+/g, ' ')}\n`).join('');
@@ -94,10 +103,10 @@ export function signV4(req: SignInput, creds: S3Credentials): string {
   const canonical = [
     req.method,
     req.path,
-    '',
+    req.query ?? '',
     canonicalHeaders,
     signedHeaders,
-    req.headers['x-amz-content-sha256']!,
+    req.payloadHash,
   ].join('\n');
   const scope = `${day}/${req.region}/${service}/aws4_request`;
   const toSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${sha256(canonical)}`;
@@ -112,9 +121,18 @@ export function signV4(req: SignInput, creds: S3Credentials): string {
     if (signingKeys.size > 16) signingKeys.clear();
     signingKeys.set(cacheKey, key);
   }
-  const signature = createHmac('sha256', key).update(toSign).digest('hex');
+  return { scope, signedHeaders, signature: createHmac('sha256', key).update(toSign).digest('hex') };
+}
+
+/** The SigV4 `Authorization` header value. */
+export function signV4(req: SignInput, creds: S3Credentials): string {
+  const { scope, signedHeaders, signature } = sign(req, creds);
   return `AWS4-HMAC-SHA256 Credential=${creds.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
 }
+
+/** Query-string encoding for SigV4 (RFC 3986: `!'()*` too). */
+const encodeQueryValue = (v: string) =>
+  encodeURIComponent(v).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 const amzDateOf = (d: Date) =>
   d
@@ -171,8 +189,50 @@ export class ObjectStore {
     await this.call('DELETE', key);
   }
 
+  /**
+   * A presigned PUT URL (query-string SigV4) that S3 accepts only with exactly this Content-Type
+   * and Content-Length, until `expiresInSec` from now; the body is not signed.
+   */
+  async presignPut(key: string, contentType: string, size: number, expiresInSec: number): Promise<string> {
+    const creds = await this.opts.credentials();
+    const amzDate = amzDateOf(new Date());
+    const path = this.pathOf(key);
+    const headers = { 'content-length': String(size), 'content-type': contentType, host: this.url.host };
+    const scope = `${amzDate.slice(0, 8)}/${this.opts.region}/s3/aws4_request`;
+    const params: [string, string][] = [
+      ['X-Amz-Algorithm', 'AWS4-HMAC-SHA256'],
+      ['X-Amz-Content-Sha256', 'UNSIGNED-PAYLOAD'],
+      ['X-Amz-Credential', `${creds.accessKeyId}/${scope}`],
+      ['X-Amz-Date', amzDate],
+      ['X-Amz-Expires', String(expiresInSec)],
+      ...(creds.sessionToken ? [['X-Amz-Security-Token', creds.sessionToken] as [string, string]] : []),
+      ['X-Amz-SignedHeaders', Object.keys(headers).sort().join(';')],
+    ];
+    const query = params
+      .map(([k, v]) => `${encodeQueryValue(k)}=${encodeQueryValue(v)}`)
+      .sort()
+      .join('&');
+    const { signature } = sign(
+      {
+        method: 'PUT',
+        path,
+        query,
+        headers,
+        amzDate,
+        payloadHash: 'UNSIGNED-PAYLOAD',
+        region: this.opts.region,
+      },
+      creds,
+    );
+    return `${this.url.protocol}//${this.url.host}${path}?${query}&X-Amz-Signature=${signature}`;
+  }
+
   close(): void {
     this.agent.destroy();
+  }
+
+  private pathOf(key: string): string {
+    return `${this.url.pathname.replace(/\/$/, '')}/${encodeKeyPath(this.opts.bucket)}/${encodeKeyPath(key)}`;
   }
 
   /** One retry, after 100 ms, on a dropped connection or a 5xx (every call here is idempotent). */
@@ -207,16 +267,21 @@ export class ObjectStore {
     maxBytes: number | undefined,
   ): Promise<Answer> {
     const creds = await this.opts.credentials();
-    const path = `${this.url.pathname.replace(/\/$/, '')}/${encodeKeyPath(this.opts.bucket)}/${encodeKeyPath(key)}`;
+    const path = this.pathOf(key);
+    const amzDate = amzDateOf(new Date());
+    const payloadHash = body ? sha256Parts(body) : EMPTY_SHA256;
     const headers: Record<string, string> = {
       host: this.url.host,
-      'x-amz-date': amzDateOf(new Date()),
-      'x-amz-content-sha256': body ? sha256Parts(body) : EMPTY_SHA256,
+      'x-amz-date': amzDate,
+      'x-amz-content-sha256': payloadHash,
     };
     if (body) headers['content-length'] = String(body.reduce((n, b) => n + b.length, 0));
     if (contentType) headers['content-type'] = contentType;
     if (creds.sessionToken) headers['x-amz-security-token'] = creds.sessionToken;
-    headers.authorization = signV4({ method, path, headers, region: this.opts.region }, creds);
+    headers.authorization = signV4(
+      { method, path, headers, amzDate, payloadHash, region: this.opts.region },
+      creds,
+    );
     return new Promise<Answer>((resolve, reject) => {
       const req = this.send(
         {

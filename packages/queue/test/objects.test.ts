@@ -17,6 +17,8 @@ describe('signV4', () => {
           'x-amz-content-sha256': 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
           'x-amz-date': '20130524T000000Z',
         },
+        amzDate: '20130524T000000Z',
+        payloadHash: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
       },
       { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' },
     );
@@ -72,6 +74,18 @@ describe('ObjectStore against the local S3 server', () => {
     const parts = [Buffer.from('\xff\xd8head', 'latin1'), Buffer.alloc(40000, 7), Buffer.from('tail')];
     await store.put('parts', parts, 'image/jpeg');
     expect(s3.objects('objects-test')!.get('parts')!.body.equals(Buffer.concat(parts))).toBe(true);
+  });
+
+  it('presigns a PUT that S3 takes only with the signed type and length', async () => {
+    const body = Buffer.alloc(1000, 3);
+    const url = await store.presignPut('scans/u2/s2/upload', 'image/png', body.length, 60);
+    const put = (type: string, data: Buffer) =>
+      fetch(url, { method: 'PUT', headers: { 'content-type': type }, body: new Uint8Array(data) });
+    expect((await put('image/jpeg', body)).status).toBe(403);
+    expect((await put('image/png', Buffer.alloc(999, 3))).status).toBe(403);
+    expect(s3.objects('objects-test')!.has('scans/u2/s2/upload')).toBe(false);
+    expect((await put('image/png', body)).status).toBe(200);
+    expect(s3.objects('objects-test')!.get('scans/u2/s2/upload')!.body.equals(body)).toBe(true);
   });
 
   it('tells a missing object apart: null from head, a 404 error from get', async () => {

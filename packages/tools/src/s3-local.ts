@@ -7,7 +7,7 @@
  * Operations: PutObject, GetObject, HeadObject, DeleteObject. Anything else (bucket operations,
  * listing, multipart, copy, ACLs, tagging, aws-chunked streaming uploads) answers 501 NotImplemented.
  */
-import { createHash, timingSafeEqual, type Hash } from 'node:crypto';
+import { createHash, createSecretKey, timingSafeEqual, type Hash, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { crc32 } from 'node:zlib';
@@ -255,10 +255,10 @@ export async function startLocalS3(opts: LocalS3Options): Promise<LocalS3> {
   const buckets = new Map<string, Map<string, StoredObject>>(
     (opts.buckets ?? []).map((b) => [b, new Map<string, StoredObject>()]),
   );
-  const keys = new Map<string, Buffer>();
+  const keys = new Map<string, KeyObject>();
   const keyFor = (date: string) => {
     let k = keys.get(date);
-    if (!k) keys.set(date, (k = signingKey(secretAccessKey, date, region)));
+    if (!k) keys.set(date, (k = createSecretKey(signingKey(secretAccessKey, date, region))));
     return k;
   };
   let requests = 0;
