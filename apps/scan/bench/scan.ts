@@ -5,6 +5,8 @@
 // submit-to-result at a steady 50 scans/s.
 // Reference measured in the same run: how fast this machine cleans and thumbnails the same
 // JPEGs in one process with nothing else going on (the pipeline's single heaviest step).
+// For experiments: BENCH_CPU_PROF=1 writes worker-storage's CPU profile to /tmp/scan-prof,
+// BENCH_STORAGE_ARGS adds node arguments to worker-storage (e.g. --trace-gc).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -110,7 +112,10 @@ async function main(): Promise<void> {
       PORT: String(await freePort()),
       HOST: '127.0.0.1',
     });
-    const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/scan-prof'] : [];
+    const prof = [
+      ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/scan-prof'] : []),
+      ...(process.env.BENCH_STORAGE_ARGS?.split(' ').filter(Boolean) ?? []),
+    ];
     const child = spawn(
       process.execPath,
       [...prof, '--conditions=development', '--import', 'tsx', 'src/main.ts'],
