@@ -613,19 +613,18 @@ export class GameServer {
     if (!room) return ack(ackError('NOT_FOUND', 'room not found'));
     if (room.drawerId !== at.playerId) return ack(ackError('NOT_DRAWER', 'only the drawer draws'));
     if (room.phase !== 'drawing') return ack(ackError('BAD_STATE', 'not drawing now'));
-    // Hot path: the operation is relayed and acked at once; the store write is queued behind it
+    // Hot path: the operation is acked and relayed at once; the store write is queued behind it
     // on the same connection (so a late joiner's read sees it). A drawing that reached MAX_OPS is
     // remembered for the rest of the turn and refuses more strokes and fills.
     const turn = `${room.id}:${room.turnStartedAt}`;
     const adds = event === 'draw:stroke' || event === 'draw:fill';
     if (adds && this.fullDrawings.has(turn))
       return ack(ackError('BAD_STATE', 'the drawing is full; undo or clear first'));
-    // Relayed before the drawer's ack: the others are the ones waiting for it.
+    ack(ackOk(null));
     (socket.to(roomChannel(room.id)) as unknown as { emit: (e: string, p: unknown) => void }).emit(event, {
       ...(input as object),
       playerId: at.playerId,
     });
-    ack(ackOk(null));
     let write: Promise<unknown>;
     if (event === 'draw:stroke')
       write = this.store.pushOp(room.id, { type: 'stroke', stroke: input as Stroke });
