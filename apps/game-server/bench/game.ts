@@ -1,4 +1,4 @@
-import { freePort } from '@hybrid/tools/test-env';
+import { freePort, processCpu } from '@hybrid/tools/test-env';
 // `pnpm bench game [--clients 1000] [--rooms 100] [--rate 30] [--seconds 8] [--repeat 3] [--no-replicas]`
 //
 // Starts the built game server (node dist/main.js) and, as the reference, a minimal relay on raw
@@ -39,11 +39,7 @@ const nodeOptions =
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** CPU time (user + system) of a process so far, in ms. */
-function cpuMs(pid: number): number {
-  const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
-}
+const cpuMs = (pid: number) => processCpu(pid).cpuMs;
 function rssMb(pid: number): { rss: number; peak: number } {
   const s = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? 0);

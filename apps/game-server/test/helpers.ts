@@ -199,6 +199,24 @@ export class Player {
   }
 }
 
+/**
+ * Plays the started one-round game of `a` and `b` to its end: each turn the drawer picks the
+ * first word and the other guesses it at once. Resolves once the second turn has ended.
+ */
+export async function playBothTurns(a: Player, b: Player): Promise<void> {
+  let choosing = a.seen<RoomState>('room:state', (s) => s.phase === 'choosing');
+  for (let turn = 0; turn < 2; turn++) {
+    const st = await choosing;
+    const drawer = st.drawerId === a.playerId ? a : b;
+    const guesser = drawer === a ? b : a;
+    const { word } = await drawer.ok<{ word: string }>('word:choose', { index: 0 });
+    const end = a.next('turn:end');
+    if (turn === 0) choosing = a.next<RoomState>('room:state', (s) => s.phase === 'choosing');
+    await guesser.ok('chat:send', { text: word });
+    await end;
+  }
+}
+
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Everything any of these players received, flattened to JSON, to search for a leaked word. */

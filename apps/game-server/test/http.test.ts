@@ -1,6 +1,6 @@
 import type { RoomState } from '@hybrid/game-protocol';
 import { testUrls } from '@hybrid/tools/test-env';
-import { Player, startReplica, startServer, type TestServer } from './helpers';
+import { Player, playBothTurns, startReplica, startServer, type TestServer } from './helpers';
 
 describe('local play without Redis or PostgreSQL, and the REST side', () => {
   let server: TestServer;
@@ -63,17 +63,7 @@ describe('local play without Redis or PostgreSQL, and the REST side', () => {
 
     await a.ok('game:start', {});
     expect((await get('/api/rooms')).body).toEqual([]);
-    let choosing = a.seen<RoomState>('room:state', (s) => s.phase === 'choosing');
-    for (let turn = 0; turn < 2; turn++) {
-      const st = await choosing;
-      const drawer = st.drawerId === a.playerId ? a : b;
-      const guesser = drawer === a ? b : a;
-      const { word } = await drawer.ok<{ word: string }>('word:choose', { index: 0 });
-      const end = a.next('turn:end');
-      if (turn === 0) choosing = a.next<RoomState>('room:state', (s) => s.phase === 'choosing');
-      await guesser.ok('chat:send', { text: word });
-      await end;
-    }
+    await playBothTurns(a, b);
     const { ranking } = await a.seen<{ ranking: { nickname: string; score: number }[] }>('game:end');
     const board = (await get('/api/leaderboard?limit=5')).body as {
       nickname: string;

@@ -1,4 +1,3 @@
-import type { RoomState } from '@hybrid/game-protocol';
 import {
   createTestDatabase,
   eventually,
@@ -10,7 +9,7 @@ import {
   type TestDatabase,
 } from '@hybrid/tools/test-env';
 import { Client } from 'pg';
-import { dropRedisPrefix, Player, startServer, type TestServer } from './helpers';
+import { dropRedisPrefix, Player, playBothTurns, startServer, type TestServer } from './helpers';
 
 type Ranking = { ranking: { playerId: string; nickname: string; score: number }[] };
 
@@ -50,17 +49,7 @@ describe('PostgreSQL outage', () => {
     await a.create({ rounds: 1, customWords: ['porcupine', 'teacup'], customWordsOnly: true });
     await b.join(a.code);
     await a.ok('game:start', {});
-    let choosing = a.seen<RoomState>('room:state', (s) => s.phase === 'choosing');
-    for (let turn = 0; turn < 2; turn++) {
-      const st = await choosing;
-      const drawer = st.drawerId === a.playerId ? a : b;
-      const guesser = drawer === a ? b : a;
-      const { word } = await drawer.ok<{ word: string }>('word:choose', { index: 0 });
-      const end = a.next('turn:end');
-      if (turn === 0) choosing = a.next<RoomState>('room:state', (s) => s.phase === 'choosing');
-      await guesser.ok('chat:send', { text: word });
-      await end;
-    }
+    await playBothTurns(a, b);
     return a.seen<Ranking>('game:end');
   }
 

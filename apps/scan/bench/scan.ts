@@ -8,13 +8,13 @@
 // For experiments: BENCH_CPU_PROF=1 writes worker-storage's CPU profile to /tmp/scan-prof,
 // BENCH_STORAGE_ARGS adds node arguments to worker-storage (e.g. --trace-gc).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { createCharacterService } from '@hybrid/character';
 import { catalog } from '@hybrid/catalog';
 import { buildService, type BuiltService } from '@hybrid/service-kit';
-import { freePort } from '@hybrid/tools/test-env';
+import { freePort, processCpu } from '@hybrid/tools/test-env';
 import { createAiWorker } from '@hybrid/worker-ai';
 import { processImage } from '@hybrid/worker-storage';
 import pg from 'pg';
@@ -61,10 +61,8 @@ function cpuByProcess(): Map<string, number> {
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     try {
-      const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const comm = st.slice(st.indexOf('(') + 1, st.lastIndexOf(')'));
-      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
-      out.set(`${pid} ${comm}`, ((Number(f[11]) + Number(f[12])) * 1000) / 100);
+      const { comm, cpuMs } = processCpu(pid);
+      out.set(`${pid} ${comm}`, cpuMs);
     } catch {
       // the process ended between listing and reading
     }

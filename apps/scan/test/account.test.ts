@@ -10,6 +10,7 @@ import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import { createScanService } from '../src/app';
 import {
   BUCKET,
+  capturingLogger,
   fastTopology,
   jpegWithGps,
   objectExists,
@@ -27,19 +28,12 @@ describe('account deletion in the scan service', () => {
   let client: AmqpClient;
   let conn: ChannelModel;
   let ch: Channel;
-  /** Messages of the scan service's logger (warnings and up). */
-  const logged: string[] = [];
+  /** The scan service's logger, keeping its messages (warnings and up). */
+  const { logger, logged } = capturingLogger('scan');
 
   beforeAll(async () => {
     h = await startHarness('acct_scan');
     s3proxy = await startTcpProxy(h.s3Endpoint);
-    const logger = createLogger('scan', 'warn', {
-      hooks: {
-        logMethod(args) {
-          logged.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' '));
-        },
-      },
-    });
     scan = await buildService(createScanService({ topology }), {
       env: h.env({ DATABASE_URL: h.scanDb.url, S3_ENDPOINT: viaProxy(h.s3Endpoint, s3proxy) }),
       logger,

@@ -152,6 +152,19 @@ export async function deleteTopology(prefix: string): Promise<void> {
 }
 
 /** A photo-like JPEG (noise, so it does not compress away) with EXIF including a GPS position. */
+/** A service logger (warnings and up) that also keeps every message it writes, for assertions. */
+export function capturingLogger(name: string): { logger: ReturnType<typeof createLogger>; logged: string[] } {
+  const logged: string[] = [];
+  const logger = createLogger(name, 'warn', {
+    hooks: {
+      logMethod(args) {
+        logged.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' '));
+      },
+    },
+  });
+  return { logger, logged };
+}
+
 export async function jpegWithGps(width = 640, height = 480): Promise<Buffer> {
   const noise = Buffer.alloc(width * height * 3);
   let x = 12345;

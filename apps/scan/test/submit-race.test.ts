@@ -13,7 +13,7 @@ import {
 import { eventually, testUrls } from '@hybrid/tools/test-env';
 import { createStorageWorker } from '@hybrid/worker-storage';
 import { createScanService } from '../src/app';
-import { fastTopology, jpegWithGps, putObject, startHarness, type Harness } from './harness';
+import { capturingLogger, fastTopology, jpegWithGps, putObject, startHarness, type Harness } from './harness';
 
 describe('a storage job that arrives before the submit commits', () => {
   let h: Harness;
@@ -36,14 +36,7 @@ describe('a storage job that arrives before the submit commits', () => {
   });
 
   it('waits for the commit and processes the scan on its first delivery', async () => {
-    const logged: string[] = [];
-    const logger = createLogger('worker-storage', 'warn', {
-      hooks: {
-        logMethod(args) {
-          logged.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' '));
-        },
-      },
-    });
+    const { logger, logged } = capturingLogger('worker-storage');
     const storage = await buildService(createStorageWorker({ topology: fastTopology }), {
       env: h.env({ DATABASE_URL: h.scanDb.url }),
       logger,

@@ -61,14 +61,13 @@ const sha256Parts = (parts: readonly Buffer[]) => {
 };
 const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
 
-/** RFC 3986 encoding as SigV4 wants it: everything but unreserved characters, `/` kept in paths. */
+/** RFC 3986 encoding as SigV4 wants it: everything but unreserved characters (`!'()*` too). */
+const encodeRfc3986 = (v: string) =>
+  encodeURIComponent(v).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+/** An object key (or bucket) as a SigV4 path: each segment encoded, `/` kept. */
 export function encodeKeyPath(key: string): string {
-  return key
-    .split('/')
-    .map((s) =>
-      encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`),
-    )
-    .join('/');
+  return key.split('/').map(encodeRfc3986).join('/');
 }
 
 export interface SignInput {
@@ -129,10 +128,6 @@ export function signV4(req: SignInput, creds: S3Credentials): string {
   const { scope, signedHeaders, signature } = sign(req, creds);
   return `AWS4-HMAC-SHA256 Credential=${creds.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
 }
-
-/** Query-string encoding for SigV4 (RFC 3986: `!'()*` too). */
-const encodeQueryValue = (v: string) =>
-  encodeURIComponent(v).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 const amzDateOf = (d: Date) =>
   d
@@ -209,7 +204,7 @@ export class ObjectStore {
       ['X-Amz-SignedHeaders', Object.keys(headers).sort().join(';')],
     ];
     const query = params
-      .map(([k, v]) => `${encodeQueryValue(k)}=${encodeQueryValue(v)}`)
+      .map(([k, v]) => `${encodeRfc3986(k)}=${encodeRfc3986(v)}`)
       .sort()
       .join('&');
     const { signature } = sign(

@@ -263,9 +263,19 @@ export async function startLocalS3(opts: LocalS3Options): Promise<LocalS3> {
   };
   let requests = 0;
 
-  /** The `x-amz-*` headers that arrived unsigned (S3 refuses them). */
-  const unsigned = (req: IncomingMessage, signed: readonly string[]) =>
-    Object.keys(req.headers).filter((h) => h.startsWith('x-amz-') && !signed.includes(h));
+  /** S3 refuses `x-amz-*` headers that arrived unsigned. */
+  const refuseUnsigned = (req: IncomingMessage, signed: readonly string[]) => {
+    const notSigned = Object.keys(req.headers).filter((h) => h.startsWith('x-amz-') && !signed.includes(h));
+    if (notSigned.length)
+      throw new S3Error(
+        403,
+        'AccessDenied',
+        'There were headers present in the request which were not signed',
+        {
+          HeadersNotSigned: notSigned.join(', '),
+        },
+      );
+  };
 
   function verify(
     req: IncomingMessage,
@@ -423,17 +433,7 @@ export async function startLocalS3(opts: LocalS3Options): Promise<LocalS3> {
       );
     }
     const payloadHash = checkPayloadHash(sha);
-    const notSigned = unsigned(req, signedHeaders);
-    if (notSigned.length) {
-      throw new S3Error(
-        403,
-        'AccessDenied',
-        'There were headers present in the request which were not signed',
-        {
-          HeadersNotSigned: notSigned.join(', '),
-        },
-      );
-    }
+    refuseUnsigned(req, signedHeaders);
     verify(req, t, cred, amzDate, signedHeaders, given, payloadHash, t.params);
     return {
       payloadHash,
@@ -522,17 +522,7 @@ export async function startLocalS3(opts: LocalS3Options): Promise<LocalS3> {
     if (at > now + MAX_SKEW_MS) throw new S3Error(403, 'AccessDenied', 'Request is not valid yet');
     const sha = q.get('X-Amz-Content-Sha256');
     const payloadHash = sha === undefined ? UNSIGNED_PAYLOAD : checkPayloadHash(sha);
-    const notSigned = unsigned(req, signedHeaders);
-    if (notSigned.length) {
-      throw new S3Error(
-        403,
-        'AccessDenied',
-        'There were headers present in the request which were not signed',
-        {
-          HeadersNotSigned: notSigned.join(', '),
-        },
-      );
-    }
+    refuseUnsigned(req, signedHeaders);
     verify(
       req,
       t,

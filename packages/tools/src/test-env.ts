@@ -3,6 +3,7 @@
  * database, Redis key prefix and RabbitMQ names, and removes them afterwards.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo, Socket } from 'node:net';
 import { Client } from 'pg';
 
@@ -142,6 +143,19 @@ export async function eventually(
     if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * A process's command name and CPU time so far (user + system, ms), from `/proc/<pid>/stat`
+ * (Linux; clock ticks of 10 ms). Throws if the process is gone. For benchmarks.
+ */
+export function processCpu(pid: number | string): { comm: string; cpuMs: number } {
+  const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+  return {
+    comm: st.slice(st.indexOf('(') + 1, st.lastIndexOf(')')),
+    cpuMs: ((Number(f[11]) + Number(f[12])) * 1000) / 100,
+  };
 }
 
 /** A TCP port on loopback that was free a moment ago (for servers a test or benchmark starts). */
