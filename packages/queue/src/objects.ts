@@ -86,13 +86,14 @@ export interface SignInput {
   readonly service?: string;
 }
 
+/** Derived signing keys by secret and scope (one per day, region and service). */
+const signingKeys = new Map<string, KeyObject>();
+
 /** The SigV4 credential scope and signature of a request. */
 function sign(
   req: SignInput,
   creds: S3Credentials,
 ): { scope: string; signedHeaders: string; signature: string } {
-  const signingKeys = new Map<string, KeyObject>();
-
   const service = req.service ?? 's3';
   const amzDate = req.amzDate;
   const day = amzDate.slice(0, 8);
