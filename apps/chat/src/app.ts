@@ -1,11 +1,6 @@
 import websocket from '@fastify/websocket';
 import { catalog } from '@hybrid/catalog';
-import {
-  attachConsumers,
-  parseAccountDeleted,
-  startServiceConsumer,
-  type Topology,
-} from '@hybrid/queue/core';
+import { attachConsumers, consumeAccountDeletions, type Topology } from '@hybrid/queue/core';
 import {
   ErrorResponse,
   HttpError,
@@ -368,21 +363,11 @@ export const createChatService = (opts: ChatServiceOptions = {}): ServiceDefinit
   // A deleted account's history and rate-limit window go (and an answer in progress keeps nothing).
   start: async (ctx) => {
     const store = storeOf(ctx);
-    await startServiceConsumer(ctx, opts.topology ?? catalog, {
+    await consumeAccountDeletions(ctx, opts.topology ?? catalog, {
       queue: 'q.account.chat',
-      parse: parseAccountDeleted,
-      handle: async (e) => {
+      what: 'chat history',
+      forget: async (e) => {
         await store.forget(e.userId);
-        ctx.log.info(
-          { user: e.userId, event: e.eventId },
-          "account deleted: the user's chat history is gone",
-        );
-      },
-      onDead: async (e, err) => {
-        ctx.log.error(
-          { user: e?.userId, event: e?.eventId, err: { message: err.message } },
-          "account deletion given up: the user's chat history may remain; replay the message from q.dlq",
-        );
       },
     });
   },

@@ -1,11 +1,6 @@
 import { join } from 'node:path';
 import { catalog } from '@hybrid/catalog';
-import {
-  attachConsumers,
-  parseAccountDeleted,
-  startServiceConsumer,
-  type Topology,
-} from '@hybrid/queue/core';
+import { attachConsumers, consumeAccountDeletions, type Topology } from '@hybrid/queue/core';
 import {
   ErrorResponse,
   HttpError,
@@ -268,22 +263,10 @@ export const createMyService = (opts: MyServiceOptions = {}): ServiceDefinition 
   // Accounts deleted at auth without going through DELETE /account here (auth's DELETE /me
   // called directly) lose their profile too; after our own DELETE /account this finds nothing.
   start: async (ctx) => {
-    await startServiceConsumer(ctx, opts.topology ?? catalog, {
+    await consumeAccountDeletions(ctx, opts.topology ?? catalog, {
       queue: 'q.account.my',
-      parse: parseAccountDeleted,
-      handle: async (e) => {
-        const had = await deleteProfile(ctx.pg!, e.userId);
-        ctx.log.info(
-          { user: e.userId, event: e.eventId, had },
-          "account deleted: the user's profile is gone",
-        );
-      },
-      onDead: async (e, err) => {
-        ctx.log.error(
-          { user: e?.userId, event: e?.eventId, err: { message: err.message } },
-          "account deletion given up: the user's profile may remain; replay the message from q.dlq",
-        );
-      },
+      what: 'profile',
+      forget: async (e) => ({ had: await deleteProfile(ctx.pg!, e.userId) }),
     });
   },
 });

@@ -1,11 +1,5 @@
 import { DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import {
-  createS3,
-  parseAccountDeleted,
-  startServiceConsumer,
-  userImagesPrefix,
-  type Topology,
-} from '@hybrid/queue';
+import { createS3, consumeAccountDeletions, userImagesPrefix, type Topology } from '@hybrid/queue';
 import { withTransaction, type ServiceContext } from '@hybrid/service-kit';
 import type pg from 'pg';
 
@@ -72,22 +66,13 @@ export async function startAccountDeletion(ctx: ServiceContext, topology: Topolo
   const s3 = createS3(ctx.config);
   ctx.onShutdown(() => s3.destroy());
   const bucket = ctx.config.string('IMAGES_BUCKET');
-  await startServiceConsumer(ctx, topology, {
+  await consumeAccountDeletions(ctx, topology, {
     queue: 'q.account.scan',
-    parse: parseAccountDeleted,
-    handle: async (e, delivery) => {
-      const scans = await deleteUserScans(ctx.pg!, e.userId);
-      const objects = await deleteUserImages(s3, bucket, e.userId);
-      ctx.log.info(
-        { user: e.userId, event: e.eventId, attempt: delivery.attempt, scans, objects },
-        "account deleted: the user's scans and images are gone",
-      );
-    },
-    onDead: async (e, err) => {
-      ctx.log.error(
-        { user: e?.userId, event: e?.eventId, err: { message: err.message } },
-        "account deletion given up: the user's scans or images may remain; replay the message from q.dlq",
-      );
-    },
+    what: 'scans and images',
+    forget: async (e, delivery) => ({
+      attempt: delivery.attempt,
+      scans: await deleteUserScans(ctx.pg!, e.userId),
+      objects: await deleteUserImages(s3, bucket, e.userId),
+    }),
   });
 }

@@ -1,6 +1,7 @@
 import { ACCOUNT_DELETED } from '@hybrid/catalog';
-import type { AmqpClient } from '@hybrid/service-kit';
-import { PermanentError, type Topology } from './consumer';
+import type { AmqpClient, ServiceContext } from '@hybrid/service-kit';
+import { PermanentError, type Delivery, type Topology } from './consumer';
+import { startServiceConsumer } from './group';
 
 /**
  * Account events: auth publishes them (from its outbox) on `x.account`; every service that keeps
@@ -75,4 +76,39 @@ export async function publishAccountEvent(
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Consumes a service's queue of account deletions (`q.account.<service>`). `forget` deletes what
+ * the service keeps of the user, idempotently (a redelivery finds nothing left), and returns the
+ * figures to log. A deletion given up after the queue's attempts is logged as an error naming
+ * what may remain; the message waits in q.dlq for a replay.
+ */
+export async function consumeAccountDeletions(
+  ctx: ServiceContext,
+  topology: Topology,
+  opts: {
+    readonly queue: string;
+    /** What the service keeps of a user, for the log lines, e.g. "profile". */
+    readonly what: string;
+    readonly forget: (e: AccountDeleted, delivery: Delivery) => Promise<Record<string, unknown> | void>;
+  },
+): Promise<void> {
+  await startServiceConsumer(ctx, topology, {
+    queue: opts.queue,
+    parse: parseAccountDeleted,
+    handle: async (e, delivery) => {
+      const figures = await opts.forget(e, delivery);
+      ctx.log.info(
+        { user: e.userId, event: e.eventId, ...figures },
+        `account deleted: the user's ${opts.what} removed`,
+      );
+    },
+    onDead: async (e, err) => {
+      ctx.log.error(
+        { user: e?.userId, event: e?.eventId, err: { message: err.message } },
+        `account deletion given up: the user's ${opts.what} may remain; replay the message from q.dlq`,
+      );
+    },
+  });
 }

@@ -3,6 +3,7 @@
 export {
   ACCOUNT_DELETED,
   ACCOUNT_EXCHANGE,
+  consumeAccountDeletions,
   parseAccountDeleted,
   publishAccountEvent,
   type AccountDeleted,
