@@ -2,7 +2,7 @@
 // an answer in progress from writing history again, and sessions ending when their token is revoked.
 import { randomUUID } from 'node:crypto';
 import { catalog } from '@hybrid/catalog';
-import { publishAccountEvent, type AccountDeleted } from '@hybrid/queue/core';
+import { publishAccountEvent, useTopology, type AccountDeleted } from '@hybrid/queue/core';
 import {
   AmqpClient,
   buildService,
@@ -72,6 +72,9 @@ describe('account deletion in the chat service', () => {
     ws = `${(await svc.app.listen({ port: 0, host: '127.0.0.1' })).replace('http', 'ws')}/api/v1/chat/ws`;
     publisher = new AmqpClient(testUrls.amqp, createLogger('test', 'silent'));
     await publisher.connect();
+    // The chat service connects to RabbitMQ in the background (critical: false), so its queue may
+    // not be bound yet; declare the topology as auth's outbox does before it publishes.
+    await useTopology(publisher, catalog, queuePrefix);
     conn = await amqp.connect(testUrls.amqp);
   });
   afterAll(async () => {
