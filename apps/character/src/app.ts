@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { catalog } from '@hybrid/catalog';
 import {
   attachConsumers,
-  parseAccountDeleted,
+  consumeAccountDeletions,
   parseCompleted,
   startServiceConsumer,
   type ScanCompleted,
@@ -18,11 +18,6 @@ export interface CharacterServiceOptions {
   /** @default the platform catalog's exchanges and queues */
   readonly topology?: Topology;
 }
-
-/** Thrown inside the award transaction to roll it back when the scan was awarded before. */
-const ALREADY_AWARDED = Symbol('already awarded');
-/** Thrown inside the award transaction to roll it back when the user's account was deleted. */
-const USER_DELETED = Symbol('user deleted');
 
 /** How long a deleted user's id is kept to refuse late awards (scans that were still in the pipeline). */
 const TOMBSTONE_DAYS = 30;
@@ -52,56 +47,35 @@ export async function deleteCharacter(db: pg.Pool, userId: string): Promise<bool
   });
 }
 
+// The badge rules as the award function takes them: ids and thresholds in three arrays.
+const badgeIds = BADGES.map((b) => b.id);
+const badgeScans = BADGES.map((b) => b.minScans);
+const badgeCategories = BADGES.map((b) => b.minCategories);
+
 /**
  * Awards the XP of one completed scan, exactly once: the award row keyed by scan id, the
- * character's totals and any new badges commit together, or not at all.
+ * character's totals and any new badges commit together, or not at all. One statement: the
+ * `award_scan` function (migration 1795400000000) serialises the user's awards on the character
+ * row, as a deletion does.
  * Returns false when the scan was awarded before (a redelivered or repeated event), or when the
  * user's account was deleted.
  */
 export async function awardScan(db: pg.Pool, e: ScanCompleted): Promise<boolean> {
-  try {
-    return await withTransaction(db, async (client) => {
-      await client.query('INSERT INTO characters (user_id) VALUES ($1) ON CONFLICT (user_id) DO NOTHING', [
-        e.userId,
-      ]);
-      // Serialises the user's awards, so "first of its category" and badge counts are exact.
-      await client.query('SELECT 1 FROM characters WHERE user_id = $1 FOR UPDATE', [e.userId]);
-      const gone = await client.query('SELECT 1 FROM deleted_users WHERE user_id = $1', [e.userId]);
-      if (gone.rowCount) throw USER_DELETED;
-      const seen = await client.query('SELECT 1 FROM xp_awards WHERE scan_id = $1', [e.scanId]);
-      if (seen.rowCount) throw ALREADY_AWARDED;
-      const first = e.category
-        ? !(
-            await client.query('SELECT 1 FROM xp_awards WHERE user_id = $1 AND category = $2 LIMIT 1', [
-              e.userId,
-              e.category,
-            ])
-          ).rowCount
-        : false;
-      const xp = xpForScan(e.category, first);
-      await client.query(
-        'INSERT INTO xp_awards (scan_id, user_id, xp, category, completed_at) VALUES ($1, $2, $3, $4, $5)',
-        [e.scanId, e.userId, xp, e.category, e.completedAt],
-      );
-      const { rows } = await client.query<{ scans: number; categories: number }>(
-        `UPDATE characters SET xp = xp + $2, scans = scans + 1, updated_at = now() WHERE user_id = $1
-         RETURNING scans, (SELECT count(DISTINCT category)::int FROM xp_awards WHERE user_id = $1) AS categories`,
-        [e.userId, xp],
-      );
-      const stats = rows[0]!;
-      const earned = BADGES.filter((b) => b.earned(stats)).map((b) => b.id);
-      if (earned.length) {
-        await client.query(
-          `INSERT INTO badges (user_id, badge) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`,
-          [e.userId, earned],
-        );
-      }
-      return true;
-    });
-  } catch (err) {
-    if (err === ALREADY_AWARDED || err === USER_DELETED) return false;
-    throw err;
-  }
+  const { rows } = await db.query<{ outcome: 'awarded' | 'seen' | 'deleted' }>(
+    'SELECT award_scan($1, $2, $3, $4, $5, $6, $7, $8, $9) AS outcome',
+    [
+      e.userId,
+      e.scanId,
+      e.category,
+      e.completedAt,
+      xpForScan(e.category, false),
+      xpForScan(e.category, true),
+      badgeIds,
+      badgeScans,
+      badgeCategories,
+    ],
+  );
+  return rows[0]!.outcome === 'awarded';
 }
 
 const Badge = Type.Object({
@@ -195,22 +169,10 @@ export function createCharacterService(opts: CharacterServiceOptions = {}): Serv
           await awardScan(ctx.pg!, e);
         },
       });
-      await startServiceConsumer(ctx, topology, {
+      await consumeAccountDeletions(ctx, topology, {
         queue: 'q.account.character',
-        parse: parseAccountDeleted,
-        handle: async (e) => {
-          const had = await deleteCharacter(ctx.pg!, e.userId);
-          ctx.log.info(
-            { user: e.userId, event: e.eventId, had },
-            "account deleted: the user's character is gone",
-          );
-        },
-        onDead: async (e, err) => {
-          ctx.log.error(
-            { user: e?.userId, event: e?.eventId, err: { message: err.message } },
-            "account deletion given up: the user's character may remain; replay the message from q.dlq",
-          );
-        },
+        what: 'character',
+        forget: async (e) => ({ had: await deleteCharacter(ctx.pg!, e.userId) }),
       });
     },
   };

@@ -21,17 +21,26 @@ export interface BadgeSpec {
   readonly id: string;
   readonly name: string;
   readonly description: string;
-  readonly earned: (s: { scans: number; categories: number }) => boolean;
+  /** Earned once the user has at least this many scans and this many categories. */
+  readonly minScans: number;
+  readonly minCategories: number;
 }
 
 export const BADGES: readonly BadgeSpec[] = [
-  { id: 'first-scan', name: 'First scan', description: 'Sorted a first item.', earned: (s) => s.scans >= 1 },
-  { id: 'ten-scans', name: 'Regular', description: 'Sorted 10 items.', earned: (s) => s.scans >= 10 },
-  { id: 'fifty-scans', name: 'Dedicated', description: 'Sorted 50 items.', earned: (s) => s.scans >= 50 },
+  {
+    id: 'first-scan',
+    name: 'First scan',
+    description: 'Sorted a first item.',
+    minScans: 1,
+    minCategories: 0,
+  },
+  { id: 'ten-scans', name: 'Regular', description: 'Sorted 10 items.', minScans: 10, minCategories: 0 },
+  { id: 'fifty-scans', name: 'Dedicated', description: 'Sorted 50 items.', minScans: 50, minCategories: 0 },
   {
     id: 'explorer',
     name: 'Explorer',
     description: 'Sorted items of 5 different categories.',
-    earned: (s) => s.categories >= 5,
+    minScans: 0,
+    minCategories: 5,
   },
 ];
