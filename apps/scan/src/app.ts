@@ -316,23 +316,29 @@ export function createScanService(opts: ScanServiceOptions = {}): ServiceDefinit
           },
         },
         async (req, reply) => {
-          const scan = await ownScan(db, req.params.id, req.user!.id);
-          if (scan.status !== 'awaiting_upload') {
-            // Submitting twice queues once.
+          const id = req.params.id.toLowerCase();
+          const userId = req.user!.id;
+          // The upload's key follows from the user and the scan, so S3 is asked first, and the
+          // usual submit is one transaction: the UPDATE checks owner, state and key together.
+          const uploadKey = imageKeys(userId, id).upload;
+          const queued =
+            (await st.objects.head(uploadKey)) &&
+            (await withTransaction(db, async (client) => {
+              const { rowCount } = await client.query(
+                `UPDATE scans SET status = 'queued', submitted_at = now()
+                   WHERE id = $1 AND user_id = $2 AND status = 'awaiting_upload' AND upload_key = $3`,
+                [id, userId, uploadKey],
+              );
+              // Published before the commit: if the broker does not confirm, nothing changed.
+              if (rowCount) await publishTo(amqp, topology, prefix, 'q.storage', { scanId: id });
+              return Boolean(rowCount);
+            }));
+          if (queued) return reply.code(202).send({ scanId: id, status: 'queued' });
+          const scan = await ownScan(db, id, userId);
+          // Submitting twice queues once.
+          if (scan.status !== 'awaiting_upload')
             return reply.code(202).send({ scanId: scan.id, status: scan.status });
-          }
-          if (!(await st.objects.head(scan.upload_key)))
-            throw new HttpError(409, 'upload the image to uploadUrl before submitting');
-          await withTransaction(db, async (client) => {
-            const { rowCount } = await client.query(
-              `UPDATE scans SET status = 'queued', submitted_at = now()
-                 WHERE id = $1 AND status = 'awaiting_upload'`,
-              [scan.id],
-            );
-            // Published before the commit: if the broker does not confirm, nothing changed.
-            if (rowCount) await publishTo(amqp, topology, prefix, 'q.storage', { scanId: scan.id });
-          });
-          return reply.code(202).send({ scanId: scan.id, status: 'queued' });
+          throw new HttpError(409, 'upload the image to uploadUrl before submitting');
         },
       );
 

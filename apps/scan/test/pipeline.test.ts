@@ -118,9 +118,15 @@ describe('scan pipeline: upload, storage worker, AI worker, result, character', 
       );
     })();
 
-    const s = await submit(alice, id);
+    // Someone else cannot submit it, uploaded or not; in capitals the id is the same scan.
+    expect((await submit(bob, id)).statusCode).toBe(404);
+    const s = await submit(alice, id.toUpperCase());
     expect(s.statusCode).toBe(202);
     expect(s.json()).toEqual({ scanId: id, status: 'queued' });
+    // Submitting again queues nothing more: it answers with the scan's status as it is now.
+    const again = await submit(alice, id);
+    expect(again.statusCode).toBe(202);
+    expect(['queued', 'checking', 'classifying', 'done']).toContain(again.json().status);
 
     // The stream ends by itself at the terminal status.
     expect(await streamed).toEqual(['awaiting_upload', 'queued', 'checking', 'classifying', 'done']);

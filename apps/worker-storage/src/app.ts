@@ -55,26 +55,20 @@ async function handleScan(
 ): Promise<void> {
   const db = ctx.pg!;
   const prefix = ctx.config.string('QUEUE_PREFIX');
-  // Claims a queued scan and reads it in one round trip; anything else is read as it is.
-  const claim = () =>
-    db.query<ScanRow>(
-      `UPDATE scans SET status = 'checking' WHERE id = $1 AND status = 'queued'
-       RETURNING user_id, status, content_type, upload_key`,
+  // Claims a queued scan and reads it in one statement; any other scan is read as it is.
+  // No status in the WHERE clause: the submit publishes this job before it commits, and an
+  // `AND status = 'queued'` would be checked against the row as committed before the submit (so
+  // skipped, without waiting). Matched by id alone, the UPDATE waits for the submit's row lock,
+  // then sets the status from the row as the submit left it. (A no-op update otherwise: the
+  // status trigger only acts on a change.)
+  const scan = (
+    await db.query<ScanRow>(
+      `UPDATE scans SET status = CASE WHEN status = 'queued' THEN 'checking' ELSE status END
+        WHERE id = $1
+        RETURNING user_id, status, content_type, upload_key`,
       [scanId],
-    );
-  let scan = (await claim()).rows[0];
-  if (!scan) {
-    // The submit publishes this job before it commits: the UPDATE above does not wait for its
-    // row lock (the committed row is not 'queued' yet, so it is skipped, not locked). FOR UPDATE
-    // waits for that transaction to end and reads what it left.
-    scan = (
-      await db.query<ScanRow>(
-        'SELECT user_id, status, content_type, upload_key FROM scans WHERE id = $1 FOR UPDATE',
-        [scanId],
-      )
-    ).rows[0];
-    if (scan?.status === 'queued') scan = (await claim()).rows[0] ?? scan;
-  }
+    )
+  ).rows[0];
   if (!scan) {
     // Rows are created before their job is ever queued, so a missing one was deleted with its
     // account (whose deletion also removed the user's objects): nothing left to do.
