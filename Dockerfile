@@ -70,4 +70,5 @@ ENV NODE_ENV=production \
     NODE_OPTIONS=--enable-source-maps
 USER 1000:1000
 ENTRYPOINT ["/usr/bin/tini", "--"]
+# A workload's catalog `nodeFlags` replace this in its manifest as `node <flags> dist/main.js`.
 CMD ["node", "dist/main.js"]

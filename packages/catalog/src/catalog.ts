@@ -78,6 +78,7 @@ export function buildCatalog(input: CatalogInput): Catalog {
     }
     checkResources(w, problems);
     checkEnv(w, problems);
+    checkNodeFlags(w, problems);
     const r = w.replicas;
     if (r && (!Number.isInteger(r.min) || r.min < 1 || r.max < r.min)) {
       problems.push(`"${w.name}": replicas must satisfy 1 <= min <= max (got min ${r.min}, max ${r.max})`);
@@ -250,6 +251,7 @@ export function buildCatalog(input: CatalogInput): Catalog {
       placement: w.placement,
       image: w.image ?? `hybrid/${w.name}`,
       imageRef: input.images[w.name] ?? '',
+      nodeFlags: w.nodeFlags ?? [],
       probes: { health: '/health', ready: '/ready', metrics: '/metrics' },
     };
   });
@@ -294,6 +296,27 @@ function checkResources(w: WorkloadSpec, problems: string[]): void {
     );
   }
   if (rm === 0 || lm === 0) problems.push(`"${w.name}": memory request and limit must be above zero`);
+}
+
+/** Flags run as `node <flags> dist/main.js`: `--name` or `--name=value`, nothing a shell or node could misread. */
+const NODE_FLAG = /^--[a-z][a-z0-9-]*(=[A-Za-z0-9._,:/-]+)?$/;
+
+function checkNodeFlags(w: WorkloadSpec, problems: string[]): void {
+  if (!w.nodeFlags?.length) return;
+  if (w.kind === 'data' || w.kind === 'static') {
+    problems.push(`"${w.name}": nodeFlags apply to Node workloads only, not to a ${w.kind} workload`);
+    return;
+  }
+  const names = new Set<string>();
+  for (const f of w.nodeFlags) {
+    if (!NODE_FLAG.test(f)) {
+      problems.push(`"${w.name}": node flag "${f}" must look like --name or --name=value`);
+      continue;
+    }
+    const name = f.split('=')[0]!;
+    if (names.has(name)) problems.push(`"${w.name}": node flag ${name} is given twice`);
+    names.add(name);
+  }
 }
 
 function checkEnv(w: WorkloadSpec, problems: string[]): void {

@@ -96,6 +96,11 @@ export interface WorkloadSpec {
   readonly external?: boolean;
   /** Product the workload belongs to. */
   readonly product: 'drawguess' | 'waste-coach' | 'platform';
+  /**
+   * Flags for the container's `node` command line (`node <flags> dist/main.js`), for V8 flags that
+   * NODE_OPTIONS refuses, such as `--initial-heap-size`. Node workloads only. @default none
+   */
+  readonly nodeFlags?: readonly string[];
 }
 
 export interface ResolvedDependencies extends Omit<Dependencies, 'redis'> {
@@ -105,8 +110,9 @@ export interface ResolvedDependencies extends Omit<Dependencies, 'redis'> {
 /** A resolved, validated catalog entry: every default applied. */
 export interface Workload extends Omit<
   WorkloadSpec,
-  'port' | 'route' | 'env' | 'dependencies' | 'replicas' | 'placement' | 'image'
+  'port' | 'route' | 'env' | 'dependencies' | 'replicas' | 'placement' | 'image' | 'nodeFlags'
 > {
+  readonly nodeFlags: readonly string[];
   readonly port: number | undefined;
   readonly route: string | undefined;
   readonly env: EnvContract;

@@ -199,6 +199,28 @@ describe('catalog validation', () => {
     );
   });
 
+  it('rejects node flags that are malformed, repeated or on a workload that is not Node', () => {
+    const problems = problemsOf({
+      workloads: [
+        pg,
+        { ...pg, name: 'pg2', port: 5433, nodeFlags: ['--max-old-space-size=64'] },
+        svc('alpha', { nodeFlags: ['--initial-heap-size=128', '--initial-heap-size=64', '-x', '--a=$(rm)'] }),
+      ],
+      images: images('pg', 'pg2', 'alpha'),
+    });
+    expect(problems).toEqual([
+      '"pg2": nodeFlags apply to Node workloads only, not to a data workload',
+      '"alpha": node flag --initial-heap-size is given twice',
+      '"alpha": node flag "-x" must look like --name or --name=value',
+      '"alpha": node flag "--a=$(rm)" must look like --name or --name=value',
+    ]);
+    const ok = buildCatalog({
+      workloads: [svc('alpha', { nodeFlags: ['--initial-heap-size=128'] })],
+      images: images('alpha'),
+    });
+    expect(ok.get('alpha').nodeFlags).toEqual(['--initial-heap-size=128']);
+  });
+
   it('requires an owner for a shared database', () => {
     const problems = problemsOf({
       workloads: [

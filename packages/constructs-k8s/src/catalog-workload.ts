@@ -164,6 +164,8 @@ export abstract class CatalogWorkload extends Construct {
                 name: w.name,
                 image: this.image,
                 imagePullPolicy: 'IfNotPresent',
+                // The image runs `node dist/main.js` (its CMD); flags NODE_OPTIONS refuses go here.
+                ...(w.nodeFlags.length ? { args: ['node', ...w.nodeFlags, 'dist/main.js'] } : {}),
                 ports: [{ name: PORT_NAME, containerPort: this.port, protocol: 'TCP' }],
                 env,
                 resources,

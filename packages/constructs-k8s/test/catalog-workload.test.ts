@@ -158,6 +158,20 @@ describe('SocketService and Worker', () => {
     });
   });
 
+  it("runs node with the catalog's nodeFlags, and keeps the image's command when there are none", () => {
+    const storage = catalog.get('worker-storage');
+    expect(storage.nodeFlags.length).toBeGreaterThan(0);
+    const objs = synth((c) => new Worker(c, 'Storage', { workload: storage, namespace: 'waste-coach' }));
+    expect(find(objs, 'Deployment').spec.template.spec.containers[0].args).toEqual([
+      'node',
+      ...storage.nodeFlags,
+      'dist/main.js',
+    ]);
+    const plain = synth((c) => new Worker(c, 'Ai', { workload: worker, namespace: 'waste-coach' }));
+    expect(worker.nodeFlags).toEqual([]);
+    expect(find(plain, 'Deployment').spec.template.spec.containers[0]).not.toHaveProperty('args');
+  });
+
   it('fixed replicas without an autoscaler', () => {
     const fixed: Workload = { ...worker, replicas: { min: 2, max: 2 } };
     const objs = synth((c) => new Worker(c, 'Ai', { workload: fixed, namespace: 'waste-coach' }));
