@@ -1,5 +1,7 @@
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { connect } from 'node:net';
+import { join } from 'node:path';
 import {
   DeleteObjectCommand,
   DeleteObjectsCommand,
@@ -548,5 +550,74 @@ describe('startLocalS3', () => {
     ).rejects.toThrow(
       /bucket "Bad_Name" is not a valid S3 bucket name.*accessKeyId.*secretAccessKey.*maxObjectBytes -1/,
     );
+  });
+});
+
+describe('the local S3 server as a process (s3-local-main)', () => {
+  const main = join(__dirname, '..', 'src', 's3-local-main.ts');
+  const run = (env: Record<string, string>) =>
+    spawn(process.execPath, ['--conditions=development', '--import', 'tsx', main], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  const exited = (child: ReturnType<typeof run>) =>
+    new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+
+  it('names its endpoint on stdout, serves S3 with the given key pair, and stops on SIGTERM', async () => {
+    const child = run({
+      LOCAL_S3_BUCKETS: BUCKET,
+      LOCAL_S3_ACCESS_KEY_ID: creds.accessKeyId,
+      LOCAL_S3_SECRET_ACCESS_KEY: creds.secretAccessKey,
+    });
+    const done = exited(child);
+    const endpoint = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        if (out.includes('\n')) resolve((JSON.parse(out.split('\n')[0]!) as { endpoint: string }).endpoint);
+      });
+      child.once('exit', (code) => reject(new Error(`exited ${code}`)));
+    });
+    const client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: creds });
+    try {
+      await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'a.txt', Body: 'hello' }));
+      const got = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'a.txt' }));
+      expect(await got.Body!.transformToString()).toBe('hello');
+      const wrong = new S3Client({
+        endpoint,
+        region: 'us-east-1',
+        forcePathStyle: true,
+        credentials: { ...creds, secretAccessKey: 'not-it' },
+      });
+      await expect(wrong.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'a.txt' }))).rejects.toMatchObject({
+        $metadata: { httpStatusCode: 403 },
+      });
+      wrong.destroy();
+    } finally {
+      client.destroy();
+      child.kill('SIGTERM');
+    }
+    expect(await done).toBe(0);
+  });
+
+  it('refuses to start without a bucket or with a bad port: exit code 2 and the reason', async () => {
+    for (const [env, reason] of [
+      [{ LOCAL_S3_ACCESS_KEY_ID: 'K', LOCAL_S3_SECRET_ACCESS_KEY: 'S' }, /LOCAL_S3_BUCKETS/],
+      [
+        {
+          LOCAL_S3_BUCKETS: BUCKET,
+          LOCAL_S3_ACCESS_KEY_ID: 'K',
+          LOCAL_S3_SECRET_ACCESS_KEY: 'S',
+          LOCAL_S3_PORT: 'x',
+        },
+        /LOCAL_S3_PORT/,
+      ],
+    ] as const) {
+      const child = run(env);
+      let err = '';
+      child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+      expect(await exited(child)).toBe(2);
+      expect(err).toMatch(reason);
+    }
   });
 });
