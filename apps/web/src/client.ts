@@ -81,6 +81,12 @@ export interface GameClientOptions {
   readonly transports?: readonly ('websocket' | 'polling')[];
   /** Reconnection delay bounds in ms. @default [300, 2000] */
   readonly reconnectDelayMs?: readonly [number, number];
+  /**
+   * Milliseconds a connection attempt may take before the next one. On a network that drops
+   * packets instead of refusing them, an attempt hangs: Socket.IO's own 20 s would keep the
+   * player waiting that long after the network is back. @default 5000
+   */
+  readonly connectTimeoutMs?: number;
 }
 
 const SEAT_KEY = 'drawguess.seat';
@@ -122,6 +128,7 @@ export class GameClient {
       transports: [...(opts.transports ?? ['websocket'])],
       reconnectionDelay: min,
       reconnectionDelayMax: max,
+      timeout: opts.connectTimeoutMs ?? 5000,
       autoConnect: true,
     });
     for (const name of RELAYED) {

@@ -1,4 +1,5 @@
 /** The protocol client against the real game server (in-memory defaults, loopback). */
+import { createServer, type Socket } from 'node:net';
 import type { RoomState } from '@hybrid/game-protocol';
 import { GameClient, GameError, MemoryStore } from '../src/client';
 import { startGameServer, type GameServer } from './helpers';
@@ -164,4 +165,29 @@ test('a new client with the remembered seat resumes it; an unknown seat is forgo
   const corrupt = new MemoryStore();
   corrupt.setItem('drawguess.seat', '{not json');
   expect(client(corrupt).seat).toBeNull();
+});
+
+describe('a connection attempt that hangs', () => {
+  it("is given up after connectTimeoutMs and tried again, not after Socket.IO's 20 s", async () => {
+    // A server that accepts TCP and never answers, like a network that drops packets.
+    const held: Socket[] = [];
+    const blackHole = createServer((s) => held.push(s));
+    await new Promise<void>((r) => blackHole.listen(0, '127.0.0.1', r));
+    const { port } = blackHole.address() as { port: number };
+    const c = new GameClient({
+      url: `http://127.0.0.1:${port}`,
+      reconnectDelayMs: [50, 100],
+      connectTimeoutMs: 300,
+    });
+    try {
+      const deadline = Date.now() + 5000;
+      while (held.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(held.length).toBeGreaterThanOrEqual(3);
+      expect(c.status).toBe('reconnecting');
+    } finally {
+      c.close();
+      for (const s of held) s.destroy();
+      await new Promise((r) => blackHole.close(r));
+    }
+  });
 });
