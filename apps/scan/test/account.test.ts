@@ -12,10 +12,10 @@ import {
   BUCKET,
   capturingLogger,
   fastTopology,
-  jpegWithGps,
   objectExists,
   putObject,
   startHarness,
+  uploadedScan,
   type Harness,
 } from './harness';
 
@@ -234,15 +234,7 @@ describe('account deletion in the scan service', () => {
     });
     try {
       const frank = randomUUID();
-      const id = randomUUID();
-      const keys = imageKeys(frank, id);
-      const photo = await jpegWithGps(64, 48);
-      await putObject(h.s3, keys.upload, photo, 'image/jpeg');
-      await h.scanPool.query(
-        `INSERT INTO scans (id, user_id, label, content_type, declared_size, upload_key)
-         VALUES ($1, $2, 'vanish', 'image/jpeg', $3, $4)`,
-        [id, frank, photo.length, keys.upload],
-      );
+      const { id } = await uploadedScan(h, frank, 'vanish');
       await h.scanPool.query(`UPDATE scans SET status = 'queued', submitted_at = now() WHERE id = $1`, [id]);
       // The account deletion lands right after the worker claimed the scan: the row is gone
       // before the worker writes the cleaned image and thumbnail.

@@ -1,6 +1,7 @@
 // Test set-up shared by the scan pipeline's tests: real PostgreSQL databases, a real RabbitMQ with
 // names unique to the test file, S3 through the local S3 server on loopback (it verifies SigV4
 // signatures, presigned URLs included), and a real JWKS endpoint.
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { catalog } from '@hybrid/catalog';
 import { createLogger, retryQueueName, runMigrations } from '@hybrid/service-kit';
-import type { Topology } from '@hybrid/queue';
+import { imageKeys, type Topology } from '@hybrid/queue';
 import { startLocalS3, type LocalS3 } from '@hybrid/tools/s3-local';
 import { createTestDatabase, testUrls, uniqueName, type TestDatabase } from '@hybrid/tools/test-env';
 import amqp from 'amqplib';
@@ -204,3 +205,20 @@ export const putObject = (s3: S3Client, key: string, body: Buffer, type: string)
   s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body, ContentType: type }));
 export const deleteObject = (s3: S3Client, key: string) =>
   s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key }));
+
+/**
+ * A scan row as the API leaves it after the upload (not submitted yet), with a small JPEG carrying
+ * GPS at its upload key: what a worker test starts from.
+ */
+export async function uploadedScan(h: Harness, userId: string, label: string | null = null) {
+  const id = randomUUID();
+  const keys = imageKeys(userId, id);
+  const photo = await jpegWithGps(64, 48);
+  await putObject(h.s3, keys.upload, photo, 'image/jpeg');
+  await h.scanPool.query(
+    `INSERT INTO scans (id, user_id, label, content_type, declared_size, upload_key)
+     VALUES ($1, $2, $3, 'image/jpeg', $4, $5)`,
+    [id, userId, label, photo.length, keys.upload],
+  );
+  return { id, keys, photo };
+}

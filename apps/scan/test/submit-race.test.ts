@@ -2,7 +2,7 @@
 // publish changes nothing). A worker that gets the job first must wait for that commit, not fail
 // the job into the retry queue (a 1 s backoff on nearly every scan at a steady rate).
 import { randomUUID } from 'node:crypto';
-import { imageKeys, publishTo } from '@hybrid/queue';
+import { publishTo } from '@hybrid/queue';
 import {
   AmqpClient,
   buildService,
@@ -13,7 +13,7 @@ import {
 import { eventually, testUrls } from '@hybrid/tools/test-env';
 import { createStorageWorker } from '@hybrid/worker-storage';
 import { createScanService } from '../src/app';
-import { capturingLogger, fastTopology, jpegWithGps, putObject, startHarness, type Harness } from './harness';
+import { capturingLogger, fastTopology, startHarness, uploadedScan, type Harness } from './harness';
 
 describe('a storage job that arrives before the submit commits', () => {
   let h: Harness;
@@ -43,14 +43,7 @@ describe('a storage job that arrives before the submit commits', () => {
     });
     try {
       const user = randomUUID();
-      const id = randomUUID();
-      const keys = imageKeys(user, id);
-      const photo = await jpegWithGps(64, 48);
-      await putObject(h.s3, keys.upload, photo, 'image/jpeg');
-      await h.scanPool.query(
-        `INSERT INTO scans (id, user_id, content_type, declared_size, upload_key) VALUES ($1, $2, 'image/jpeg', $3, $4)`,
-        [id, user, photo.length, keys.upload],
-      );
+      const { id } = await uploadedScan(h, user);
       // What the submit does, with the commit held back until the worker has the job.
       let taken = false;
       await withTransaction(h.scanPool, async (c) => {
