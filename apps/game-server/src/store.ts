@@ -70,7 +70,12 @@ export class MemoryStore implements Store {
   readonly kind = 'memory' as const;
   private readonly rooms = new Map<string, RoomRec>();
   private readonly codes = new Map<string, string>();
-  private readonly drawings = new Map<string, DrawOp[]>();
+  /**
+   * Each operation as its JSON text, as the Redis store keeps it: a parsed stroke (an object, a
+   * points array and a boxed pair per point) took about 600 bytes of heap, its text about 130, and
+   * a server holds thousands per room. Parsed again only for a late joiner.
+   */
+  private readonly drawings = new Map<string, string[]>();
   private readonly outbox: string[] = [];
   private readonly queue = new LocalQueue();
 
@@ -117,7 +122,7 @@ export class MemoryStore implements Store {
     let list = this.drawings.get(roomId);
     if (!list) this.drawings.set(roomId, (list = []));
     if (list.length >= MAX_OPS) return false;
-    list.push(op);
+    list.push(JSON.stringify(op));
     return true;
   }
   async popOp(roomId: string) {
@@ -127,7 +132,7 @@ export class MemoryStore implements Store {
     this.drawings.delete(roomId);
   }
   async ops(roomId: string) {
-    return [...(this.drawings.get(roomId) ?? [])];
+    return (this.drawings.get(roomId) ?? []).map((s) => JSON.parse(s) as DrawOp);
   }
   async outboxPush(item: string) {
     this.outbox.push(item);
