@@ -48,6 +48,15 @@ describe('local play without Redis or PostgreSQL, and the REST side', () => {
     expect(rssMb).toBeGreaterThan(heapUsedMb);
   });
 
+  it('describes its REST routes in /openapi.json and serves no Swagger UI', async () => {
+    const { status, body } = await get('/openapi.json');
+    expect(status).toBe(200);
+    expect(Object.keys((body as { paths: Record<string, unknown> }).paths)).toEqual(
+      expect.arrayContaining(['/api/status', '/api/rooms', '/api/leaderboard']),
+    );
+    expect((await fetch(`${server.url}/docs/`)).status).toBe(404);
+  });
+
   it('lists public lobby rooms only, plays a game in memory and ranks it on the leaderboard', async () => {
     const a = new Player(server.url, 'alice');
     const b = new Player(server.url, 'bruno');

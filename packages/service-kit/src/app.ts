@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse, Server } from 'node:http';
 import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Workload } from '@hybrid/catalog';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -31,6 +30,11 @@ export interface ServiceAppOptions {
   readonly bodyLimit?: number;
   /** Registry for /metrics (a new one per app when omitted). */
   readonly metrics?: ReturnType<typeof createMetrics>;
+  /**
+   * Serves the Swagger UI at /docs. /openapi.json is served either way. Without it the UI's
+   * modules are never loaded (about 3.5 MB less RSS). @default true
+   */
+  readonly docsUi?: boolean;
 }
 
 const withTimeout = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
@@ -44,7 +48,7 @@ const withTimeout = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
 
 /**
  * The fastify app every service starts from: FastAPI-shaped errors, /health, /ready, /metrics,
- * /openapi.json and /docs. Register routes afterwards (under `workload.route`).
+ * /openapi.json and (unless `docsUi` is false) /docs. Register routes afterwards (under `workload.route`).
  */
 export async function createServiceApp(opts: ServiceAppOptions): Promise<ServiceApp> {
   const { workload, log } = opts;
@@ -70,7 +74,10 @@ export async function createServiceApp(opts: ServiceAppOptions): Promise<Service
       },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  if (opts.docsUi ?? true) {
+    const { default: swaggerUi } = await import('@fastify/swagger-ui');
+    await app.register(swaggerUi, { routePrefix: '/docs' });
+  }
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   let closing = false;

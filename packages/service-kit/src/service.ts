@@ -45,6 +45,8 @@ export interface ServiceDefinition {
   /** Extra readiness checks. */
   readonly checks?: (ctx: ServiceContext) => Record<string, ReadyCheck>;
   readonly bodyLimit?: number;
+  /** Serves the Swagger UI at /docs (see `ServiceAppOptions.docsUi`). @default true */
+  readonly docsUi?: boolean;
 }
 
 export interface BuiltService {
@@ -150,6 +152,7 @@ export async function buildService(def: ServiceDefinition, opts: BuildOptions = 
       metrics,
       ...(def.version ? { version: def.version } : {}),
       ...(def.bodyLimit ? { bodyLimit: def.bodyLimit } : {}),
+      ...(def.docsUi === false ? { docsUi: false } : {}),
     });
   } catch (err) {
     await closeClients();
