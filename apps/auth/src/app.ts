@@ -8,14 +8,13 @@ import {
   installAuth,
   TickBatcher,
   TokenVerifier,
-  Type,
   ValidationErrorResponse,
   withTransaction,
   type ServiceApp,
   type ServiceContext,
   type ServiceDefinition,
-  type Static,
 } from '@hybrid/service-kit';
+import { Type, type Static } from '@hybrid/service-kit/schema';
 import type { FastifyRequest } from 'fastify';
 import { loadSigningKeys, type SigningKeys } from './keys';
 import { loadProviders, randomToken, type ExternalProfile, type OAuthProvider } from './oauth';

@@ -1,4 +1,4 @@
-import { Type } from '@hybrid/service-kit';
+import { Type } from '@hybrid/service-kit/schema';
 
 export const User = Type.Object({
   id: Type.String({ format: 'uuid' }),

@@ -8,7 +8,8 @@ import {
   type ScanCompleted,
   type Topology,
 } from '@hybrid/queue';
-import { Type, withTransaction, type ServiceDefinition } from '@hybrid/service-kit';
+import { withTransaction, type ServiceDefinition } from '@hybrid/service-kit';
+import { Type } from '@hybrid/service-kit/schema';
 import type pg from 'pg';
 import { BADGES, levelOf, xpForScan } from './rules';
 

@@ -4,11 +4,11 @@ import { attachConsumers, consumeAccountDeletions, type Topology } from '@hybrid
 import {
   ErrorResponse,
   HttpError,
-  Type,
   type AuthUser,
   type ServiceContext,
   type ServiceDefinition,
 } from '@hybrid/service-kit';
+import { Type } from '@hybrid/service-kit/schema';
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { ChatStore } from './history';

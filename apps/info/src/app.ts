@@ -2,11 +2,11 @@ import { join } from 'node:path';
 import {
   ErrorResponse,
   HttpError,
-  Type,
   UnprocessableError,
   ValidationErrorResponse,
   type ServiceDefinition,
 } from '@hybrid/service-kit';
+import { Type } from '@hybrid/service-kit/schema';
 import { InfoRepository } from './repository';
 import { CategoryDetail, CategorySummary, SearchQuery, SearchResult, Slug } from './schemas';
 

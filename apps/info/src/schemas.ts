@@ -1,4 +1,4 @@
-import { Type, type Static } from '@hybrid/service-kit';
+import { Type, type Static } from '@hybrid/service-kit/schema';
 
 export const Localized = Type.Object({ en: Type.String(), ko: Type.String() });
 export const Slug = Type.String({

@@ -4,13 +4,12 @@ import { join } from 'node:path';
 import {
   ErrorResponse,
   notFound,
-  Type,
   UnprocessableError,
   ValidationErrorResponse,
   type ServiceContext,
   type ServiceDefinition,
-  type Static,
 } from '@hybrid/service-kit';
+import { Type, type Static } from '@hybrid/service-kit/schema';
 import type pg from 'pg';
 import { CATEGORIES, importPoints, parseGeoJson } from './points';
 

@@ -4,13 +4,13 @@ import { attachConsumers, consumeAccountDeletions, type Topology } from '@hybrid
 import {
   ErrorResponse,
   HttpError,
-  Type,
   ValidationErrorResponse,
   withTransaction,
   type ServiceApp,
   type ServiceContext,
   type ServiceDefinition,
 } from '@hybrid/service-kit';
+import { Type } from '@hybrid/service-kit/schema';
 import type { FastifyRequest } from 'fastify';
 import type pg from 'pg';
 

@@ -22,14 +22,13 @@ import {
   ErrorResponse,
   HttpError,
   notFound,
-  Type,
   UnprocessableError,
   ValidationErrorResponse,
   withTransaction,
   type ServiceContext,
   type ServiceDefinition,
-  type Static,
 } from '@hybrid/service-kit';
+import { Type, type Static } from '@hybrid/service-kit/schema';
 import type pg from 'pg';
 import { cleanupAbandonedUploads, sweepDeletedUsers } from './cleanup';
 import { startAccountDeletion } from './account';

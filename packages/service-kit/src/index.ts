@@ -44,4 +44,3 @@ export {
   type ServiceDefinition,
 } from './service';
 export { declareTopology, retryQueueName } from './topology';
-export { Type, type Static, type TSchema } from 'typebox';
