@@ -8,7 +8,7 @@ import {
   type JWTVerifyGetKey,
 } from 'jose';
 import { denylistKey, type DenylistMirror } from './denylist';
-import { HttpError } from './errors';
+import { ErrorResponse, HttpError } from './errors';
 
 /** Signing algorithms accepted for access tokens; `none` and HMAC are never accepted. */
 export const ACCESS_TOKEN_ALGORITHMS = ['EdDSA', 'ES256'] as const;
@@ -139,11 +139,7 @@ export function installAuth(app: FastifyInstance, verifier: TokenVerifier): void
     const schema = route.schema as { security?: unknown; response?: Record<string, unknown> };
     schema.security ??= [{ bearerAuth: [] }];
     if (schema.response && !schema.response[401]) {
-      schema.response[401] = {
-        type: 'object',
-        properties: { detail: { type: 'string' } },
-        required: ['detail'],
-      };
+      schema.response[401] = ErrorResponse;
     }
   });
   app.addHook('onRequest', async (req) => {

@@ -1,28 +1,13 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-/**
- * FastAPI's error bodies: `{"detail": "..."}` and, for validation, a list of located errors. Plain
- * JSON Schema, so that the kit itself does not load TypeBox (about 400 ES modules and 11 MB of
- * RSS); services that build schemas import `Type` from `@hybrid/service-kit/schema`.
- */
-export const ErrorResponse = {
-  type: 'object',
-  properties: { detail: { type: 'string' } },
-  required: ['detail'],
-} as const;
-export const ValidationErrorItem = {
-  type: 'object',
-  properties: {
-    loc: { type: 'array', items: { anyOf: [{ type: 'string' }, { type: 'integer' }] } },
-    msg: { type: 'string' },
-    type: { type: 'string' },
-  },
-  required: ['loc', 'msg', 'type'],
-} as const;
-export const ValidationErrorResponse = {
-  type: 'object',
-  properties: { detail: { type: 'array', items: ValidationErrorItem } },
-  required: ['detail'],
-} as const;
+import { Json } from './json-schema';
+/** FastAPI's error bodies: `{"detail": "..."}` and, for validation, a list of located errors. */
+export const ErrorResponse = Json.object({ detail: Json.string });
+export const ValidationErrorItem = Json.object({
+  loc: Json.array({ anyOf: [Json.string, Json.integer] }),
+  msg: Json.string,
+  type: Json.string,
+});
+export const ValidationErrorResponse = Json.object({ detail: Json.array(ValidationErrorItem) });
 export interface ValidationErrorItem {
   loc: (string | number)[];
   msg: string;

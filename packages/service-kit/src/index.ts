@@ -32,6 +32,7 @@ export {
   ValidationErrorResponse,
 } from './errors';
 export { InflightTracker } from './inflight';
+export { Json } from './json-schema';
 export { createLogger, REDACT_PATHS, type Logger } from './logger';
 export { createMetrics } from './metrics';
 export { runMigrations } from './migrate';
