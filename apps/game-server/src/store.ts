@@ -159,6 +159,32 @@ export class MemoryStore implements Store {
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
 /**
+ * Appends ARGV[3..] to the drawings KEYS[1..], in order. A drawing already at ARGV[1] operations
+ * keeps its length (the new one is dropped: 0 in the answer, else 1); each drawing lives as long
+ * as a room (ARGV[2] seconds), so one whose room expired without being removed does not stay.
+ */
+const PUSH_OPS = `
+local max = tonumber(ARGV[1])
+local out = {}
+for i, key in ipairs(KEYS) do
+  if redis.call('rpush', key, ARGV[i + 2]) > max then
+    redis.call('rpop', key)
+    out[i] = 0
+  else
+    out[i] = 1
+  end
+  redis.call('expire', key, ARGV[2])
+end
+return out`;
+
+interface PendingOp {
+  key: string;
+  op: string;
+  resolve: (stored: boolean) => void;
+  reject: (err: unknown) => void;
+}
+
+/**
  * Rooms in Redis. `redis` must carry the workload's key prefix (every key below is relative to it);
  * `sub` is a separate connection for the cache-invalidation channel.
  */
@@ -168,6 +194,8 @@ export class RedisStore implements Store {
   private readonly cache = new Map<string, RoomRec>();
   private readonly replica = randomBytes(6).toString('hex');
   private readonly channel: string;
+  private pendingOps: PendingOp[] = [];
+  private opsFlush: NodeJS.Immediate | undefined;
 
   constructor(
     private readonly redis: Redis,
@@ -232,6 +260,8 @@ export class RedisStore implements Store {
     await this.redis.publish(this.channel, `${this.replica} ${room.id}`);
   }
   async remove(room: RoomRec) {
+    // Queued operations of this room must not land after its drawing is deleted.
+    this.flushOps();
     await this.redis
       .multi()
       .del(`room:${room.id}`, `ops:${room.id}`)
@@ -264,22 +294,47 @@ export class RedisStore implements Store {
   async dueRooms(now: number, limit: number) {
     return this.redis.zrangebyscore('timers', '-inf', now, 'LIMIT', 0, limit);
   }
-  async pushOp(roomId: string, op: DrawOp) {
-    const key = `ops:${roomId}`;
-    const len = await this.redis.rpush(key, JSON.stringify(op));
-    if (len > MAX_OPS) {
-      await this.redis.rpop(key);
-      return false;
-    }
-    return true;
+  /**
+   * Appends to the drawing. The operations of one event-loop turn go to Redis as one script call
+   * (`PUSH_OPS`) at the end of the turn instead of an RPUSH each: with auto-pipelining every
+   * stroke read from its own socket still cost a command and a write to Redis. Everything else
+   * that touches a drawing sends the queued operations first, on the same connection, so Redis
+   * sees them in the order they were made.
+   */
+  pushOp(roomId: string, op: DrawOp): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.pendingOps.push({ key: `ops:${roomId}`, op: JSON.stringify(op), resolve, reject });
+      this.opsFlush ??= setImmediate(() => this.flushOps());
+    });
+  }
+  /** Sends the queued drawing operations now. */
+  private flushOps(): void {
+    if (this.opsFlush) clearImmediate(this.opsFlush);
+    this.opsFlush = undefined;
+    const batch = this.pendingOps;
+    if (!batch.length) return;
+    this.pendingOps = [];
+    const ttl = this.opts.roomTtlSec ?? 86400;
+    this.redis
+      .eval(PUSH_OPS, batch.length, ...batch.map((b) => b.key), MAX_OPS, ttl, ...batch.map((b) => b.op))
+      .then(
+        (res) => {
+          const stored = res as number[];
+          batch.forEach((b, i) => b.resolve(stored[i] === 1));
+        },
+        (err: unknown) => batch.forEach((b) => b.reject(err)),
+      );
   }
   async popOp(roomId: string) {
+    this.flushOps();
     return (await this.redis.rpop(`ops:${roomId}`)) !== null;
   }
   async clearOps(roomId: string) {
+    this.flushOps();
     await this.redis.del(`ops:${roomId}`);
   }
   async ops(roomId: string) {
+    this.flushOps();
     return (await this.redis.lrange(`ops:${roomId}`, 0, -1)).map((s) => JSON.parse(s) as DrawOp);
   }
   async outboxPush(item: string) {
@@ -306,6 +361,7 @@ export class RedisStore implements Store {
     await this.redis.ping();
   }
   async close() {
+    this.flushOps();
     await this.sub.quit().catch(() => this.sub.disconnect());
   }
 }
