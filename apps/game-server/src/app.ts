@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRedis, HttpError, Json, runMigrations, type ServiceDefinition } from '@hybrid/service-kit';
-import { createAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
 import type { Timing } from './game';
 import { Results } from './results';
 import { GameServer, originAllowed } from './server';
+import { createCoalescingAdapter } from './coalescing-adapter';
 import { MemoryStore, RedisStore, type Store } from './store';
 
 const pkgDir = join(__dirname, '..');
@@ -73,7 +73,7 @@ export function createGameService(): ServiceDefinition & { game: () => GameServe
       const databaseUrl = config.optionalString('DATABASE_URL');
       const prefix = config.string('REDIS_KEY_PREFIX');
       const extra: Redis[] = [];
-      let adapter: ReturnType<typeof createAdapter> | undefined;
+      let relay: ReturnType<typeof createCoalescingAdapter> | undefined;
       if (redisUrl && ctx.redis) {
         const sub = createRedis(redisUrl, log);
         // Auto-pipelined: the relays and drawing writes of one event-loop turn go out in one write.
@@ -85,7 +85,7 @@ export function createGameService(): ServiceDefinition & { game: () => GameServe
         });
         extra.push(sub, pub, adapterSub, hot);
         store = new RedisStore(hot, sub, prefix);
-        adapter = createAdapter(pub, adapterSub, { key: `${prefix}socket.io` });
+        relay = createCoalescingAdapter(pub, adapterSub, { key: `${prefix}socket.io` });
       } else {
         store = new MemoryStore();
       }
@@ -114,7 +114,7 @@ export function createGameService(): ServiceDefinition & { game: () => GameServe
           chat: { rate: config.number('CHAT_RATE'), burst: config.number('CHAT_BURST') },
           room: { rate: config.number('ROOM_EVENT_RATE'), burst: config.number('ROOM_EVENT_BURST') },
         },
-        ...(adapter ? { adapter } : {}),
+        ...(relay ? { adapter: relay.adapter, relayStats: relay.stats } : {}),
       });
       log.info(
         {

@@ -38,6 +38,7 @@ import {
 import { insidersChannel, playerChannel, roomChannel, type PlayerRec, type RoomRec } from './model';
 import { socketBuckets, type LimitKind, type RateLimits, type TokenBucket } from './rate-limit';
 import type { Results } from './results';
+import type { CoalescingStats } from './coalescing-adapter';
 import { writeFramesDirectly, type FastFrameStats } from './fast-frames';
 import { BUSY, type Store } from './store';
 
@@ -65,6 +66,8 @@ export interface GameServerOptions {
   readonly corsOrigins: readonly string[];
   /** Socket.IO adapter factory (the Redis adapter with several replicas). */
   readonly adapter?: Parameters<GameIo['adapter']>[0];
+  /** What the adapter sent to the other replicas (broadcasts, and the Redis messages carrying them). */
+  readonly relayStats?: CoalescingStats;
   readonly tickMs?: number;
   /** Work that shutdown waits for (disconnects being recorded). */
   readonly inflight?: { track<T>(p: Promise<T>): Promise<T> };
@@ -119,6 +122,29 @@ export function originAllowed(origin: string | undefined, allowed: readonly stri
   return allowed.includes('*') || allowed.includes(origin);
 }
 
+/** A counter per key of `read()`, which returns running totals kept outside prom-client. */
+function countersFrom(
+  name: string,
+  help: string,
+  label: string,
+  read: () => Record<string, number>,
+  registers: Registry[],
+): void {
+  const counted: Record<string, number> = {};
+  new Counter({
+    name,
+    help,
+    labelNames: [label],
+    registers,
+    collect() {
+      for (const [key, now] of Object.entries(read())) {
+        this.inc({ [label]: key }, now - (counted[key] ?? 0));
+        counted[key] = now;
+      }
+    },
+  });
+}
+
 /** A listener for any socket: Socket.IO calls a socket's listeners with the socket as `this`. */
 function sharedListener<A extends unknown[]>(fn: (socket: GameSocket, ...args: A) => void) {
   return function (this: GameSocket, ...args: A): void {
@@ -167,21 +193,22 @@ export class GameServer {
           this.set(sockets());
         },
       });
-      const frames = () => this.fastFrames;
-      const counted = { broadcast: 0, single: 0 };
-      new Counter({
-        name: 'game_frames_direct_total',
-        help: 'Frames written straight to a WebSocket, skipping Engine.IO packet handling, by kind (broadcast relays; single: acks and direct emits)',
-        labelNames: ['kind'] as const,
+      countersFrom(
+        'game_frames_direct_total',
+        'Frames written straight to a WebSocket, skipping Engine.IO packet handling, by kind (broadcast relays; single: acks and direct emits)',
+        'kind',
+        () => ({ broadcast: this.fastFrames.direct, single: this.fastFrames.directSingle }),
         registers,
-        collect() {
-          const now = { broadcast: frames().direct, single: frames().directSingle };
-          for (const kind of ['broadcast', 'single'] as const) {
-            this.inc({ kind }, now[kind] - counted[kind]);
-            counted[kind] = now[kind];
-          }
-        },
-      });
+      );
+      const relay = opts.relayStats;
+      if (relay)
+        countersFrom(
+          'game_relay_total',
+          'Broadcasts sent to the other replicas, and the Redis messages that carried them (one per event-loop turn)',
+          'kind',
+          () => ({ broadcasts: relay.broadcasts, messages: relay.messages }),
+          registers,
+        );
       new Gauge({
         name: 'game_rooms',
         help: 'Rooms in play (shared by every replica), by phase',

@@ -6,7 +6,7 @@ import {
   uniqueName,
   type TestDatabase,
 } from '@hybrid/tools/test-env';
-import { dropRedisPrefix, Player, startReplica, until, type Replica } from './helpers';
+import { dropRedisPrefix, nthDrawer, Player, startReplica, until, type Replica } from './helpers';
 
 type TurnEnd = { word: string; gained: Record<string, number>; scores: Record<string, number> };
 const stroke = {
@@ -94,6 +94,75 @@ describe('two replicas sharing rooms through Redis', () => {
     for (const g of guessers)
       expect(await g.ok('chat:send', { text: word })).toMatchObject({ correct: true });
     expect((await ended).word).toBe(word);
+  });
+
+  /** The relay counters (`game_relay_total`) of a replica. */
+  async function relayed(r: Replica): Promise<{ broadcasts: number; messages: number }> {
+    const text = await (await fetch(`${r.url}/metrics`)).text();
+    const n = (kind: string) =>
+      Number(new RegExp(`^game_relay_total\\{[^}]*kind="${kind}"[^}]*\\} (\\d+)`, 'm').exec(text)?.[1]);
+    return { broadcasts: n('broadcasts'), messages: n('messages') };
+  }
+
+  it('relays a burst of drawing to the other replica in order, several broadcasts per Redis message, and stores it in order', async () => {
+    const a = on(r1, 'ann');
+    const b = on(r2, 'bob');
+    await a.create({ rounds: 1, drawTimeSec: 60 });
+    await b.join(a.code);
+    await a.ok('game:start', {});
+    const { drawer } = await nthDrawer([a, b], 1);
+    await drawer.ok('word:choose', { index: 0 });
+    // The drawer and the watcher are on different replicas.
+    const watcher = drawer === a ? b : a;
+    const from = drawer === a ? r1 : r2;
+    const before = await relayed(from);
+    // Sent without waiting: numbered strokes, an undo after every tenth, a clear after the 30th.
+    const sent: string[] = [];
+    const calls: Promise<{ ok: boolean }>[] = [];
+    for (let i = 0; i < 60; i++) {
+      calls.push(drawer.call('draw:stroke', { ...stroke, points: [[i / 100, 0]] }));
+      sent.push(`stroke ${i}`);
+      if (i % 10 === 9) {
+        calls.push(drawer.call('draw:undo', {}));
+        sent.push('undo');
+      }
+      if (i === 29) {
+        calls.push(drawer.call('draw:clear', {}));
+        sent.push('clear');
+      }
+    }
+    expect((await Promise.all(calls)).every((x) => x.ok)).toBe(true);
+    const draws = () =>
+      watcher.received
+        .filter((r) => r.event.startsWith('draw:'))
+        .map((r) =>
+          r.event === 'draw:stroke'
+            ? `stroke ${Math.round((r.payload as { points: number[][] }).points[0]![0]! * 100)}`
+            : r.event.slice(5),
+        );
+    await until(() => (draws().length >= sent.length ? true : undefined), 8000, 'the whole burst relayed');
+    expect(draws()).toEqual(sent);
+    const after = await relayed(from);
+    expect(after.broadcasts - before.broadcasts).toBeGreaterThanOrEqual(sent.length);
+    expect(after.messages - before.messages).toBeLessThan(after.broadcasts - before.broadcasts);
+    // A late joiner on the watcher's replica gets the drawing as the operations left it.
+    const kept: number[] = [];
+    for (const op of sent)
+      if (op === 'undo') kept.pop();
+      else if (op === 'clear') kept.length = 0;
+      else kept.push(Number(op.split(' ')[1]));
+    const late = on(drawer === a ? r2 : r1, 'cid');
+    const sync = late.next<{ ops: { type: string; stroke: { points: number[][] } }[] }>('draw:sync');
+    await late.join(a.code);
+    expect((await sync).ops.map((o) => Math.round(o.stroke.points[0]![0]! * 100))).toEqual(kept);
+    // The drawing expires with its room even if the room is never removed.
+    const { Redis } = await import('ioredis');
+    const redis = new Redis(testUrls.redis);
+    try {
+      expect(await redis.ttl(`${prefix}ops:${a.roomId}`)).toBeGreaterThan(3600);
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it('loses nothing when a replica is killed mid-turn: its players rejoin the other with their scores', async () => {
