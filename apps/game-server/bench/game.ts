@@ -1,5 +1,5 @@
 import { freePort, processCpu } from '@hybrid/tools/test-env';
-// `pnpm bench game [--clients 1000] [--rooms 100] [--rate 30] [--seconds 8] [--repeat 3] [--no-replicas]`
+// `pnpm bench game [--clients 1000] [--rooms 100] [--rate 30] [--seconds 8] [--repeat 3] [--no-replicas] [--no-single]`
 //
 // Starts the built game server (node dist/main.js) and, as the reference, a minimal relay on raw
 // `ws` (bench/reference/ws-relay.ts), drives both with the same load on loopback (rooms of N clients, one
@@ -11,7 +11,7 @@ import { freePort, processCpu } from '@hybrid/tools/test-env';
 //
 // For experiments: BENCH_NODE_OPTIONS replaces the catalog's NODE_OPTIONS, BENCH_NODE_ARGS adds
 // node arguments (e.g. --trace-gc), BENCH_SERVER_OUT=1 prints the servers' output, BENCH_CPU_PROF=1
-// writes CPU profiles to /tmp/gs-prof.
+// writes CPU profiles to /tmp/gs-prof, BENCH_TIMELINE=1 prints the worst latency of every 250 ms.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,6 +30,7 @@ const ROOMS = flag('rooms', 100);
 const RATE = flag('rate', 30);
 const SECONDS = flag('seconds', 8);
 const REPLICAS = !args.includes('--no-replicas');
+const SINGLE = !args.includes('--no-single');
 const REPEAT = Math.max(1, flag('repeat', 3));
 const PER_ROOM = Math.floor(CLIENTS / ROOMS);
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -97,6 +98,8 @@ class Recorder {
   sent = 0;
   delivered = 0;
   readonly lat: number[] = [];
+  /** Receive times, for BENCH_TIMELINE. */
+  readonly at: number[] = [];
   readonly sentAt: Map<number, number>[] = Array.from({ length: ROOMS }, () => new Map());
   onSend(room: number, seq: number) {
     this.sent++;
@@ -106,7 +109,19 @@ class Recorder {
     const t = this.sentAt[room]!.get(seq);
     if (t === undefined) return;
     this.delivered++;
-    this.lat.push(performance.now() - t);
+    const now = performance.now();
+    this.lat.push(now - t);
+    if (process.env.BENCH_TIMELINE) this.at.push(now);
+  }
+  /** The worst latency in each 250 ms of the run: shows whether the tail is stalls or steady. */
+  timeline(): string {
+    const t0 = this.at[0] ?? 0;
+    const worst: number[] = [];
+    this.at.forEach((t, i) => {
+      const w = Math.floor((t - t0) / 250);
+      worst[w] = Math.max(worst[w] ?? 0, this.lat[i]!);
+    });
+    return Array.from(worst, (x) => (x ?? 0).toFixed(0)).join(' ');
   }
   figures(name: string): Figures {
     const sorted = [...this.lat].sort((a, b) => a - b);
@@ -159,19 +174,25 @@ async function drive(rec: Recorder, send: ((seq: number) => void)[]): Promise<vo
   }
 }
 
-async function benchRaw(): Promise<Figures> {
-  const port = await freePort();
-  const p = startProc(['--import', 'tsx', 'bench/reference/ws-relay.ts'], { PORT: String(port) });
-  while (!p.out().includes('listening')) {
-    if (p.child.exitCode !== null) throw new Error(p.out());
-    await sleep(50);
+async function benchRaw(replicas = 1): Promise<Figures> {
+  const procs: { child: ChildProcess; port: number }[] = [];
+  const redis = replicas > 1 ? { REDIS_URL, REDIS_KEY_PREFIX: `bench_${process.pid}_${Date.now()}:` } : {};
+  for (let i = 0; i < replicas; i++) {
+    const port = await freePort();
+    const p = startProc(['--import', 'tsx', 'bench/reference/ws-relay.ts'], { PORT: String(port), ...redis });
+    while (!p.out().includes('listening')) {
+      if (p.child.exitCode !== null) throw new Error(p.out());
+      await sleep(50);
+    }
+    procs.push({ child: p.child, port });
   }
   const rec = new Recorder();
   const clients: WebSocket[][] = [];
   for (let r = 0; r < ROOMS; r++) {
     const room: WebSocket[] = [];
     for (let c = 0; c < PER_ROOM; c++) {
-      const ws = new WebSocket(`ws://127.0.0.1:${port}/?room=${r}`);
+      // Spread over the replicas as the game servers' clients are (see benchGame).
+      const ws = new WebSocket(`ws://127.0.0.1:${procs[(r + c) % replicas]!.port}/?room=${r}`);
       if (c > 0)
         ws.on('message', (d) =>
           rec.onReceive(r, seqOf(JSON.parse(d.toString()) as { points: [number, number][] })),
@@ -181,7 +202,7 @@ async function benchRaw(): Promise<Figures> {
     await Promise.all(room.map((ws) => new Promise((res) => ws.once('open', res))));
     clients.push(room);
   }
-  const cpu0 = cpuMs(p.child.pid!);
+  const cpu0 = procs.map((p) => cpuMs(p.child.pid!));
   await drive(
     rec,
     clients.map((room, r) => (seq: number) => {
@@ -189,13 +210,15 @@ async function benchRaw(): Promise<Figures> {
       room[0]!.send(JSON.stringify({ ...strokeFor(seq), playerId: 'drawer' }));
     }),
   );
-  const cpuUs = ((cpuMs(p.child.pid!) - cpu0) * 1000) / Math.max(1, rec.delivered);
-  const mem = rssMb(p.child.pid!);
+  const cpuUs =
+    (procs.reduce((a, p, i) => a + cpuMs(p.child.pid!) - cpu0[i]!, 0) * 1000) / Math.max(1, rec.delivered);
+  const mem = procs.map((p) => rssMb(p.child.pid!));
   for (const room of clients) for (const ws of room) ws.terminate();
-  await stop(p.child);
+  await Promise.all(procs.map((p) => stop(p.child)));
+  if (process.env.BENCH_TIMELINE) console.log(`  worst ms per 250 ms: ${rec.timeline()}`);
   return {
-    ...rec.figures('raw ws relay'),
-    rss: `${mem.rss.toFixed(0)} MB (peak ${mem.peak.toFixed(0)})`,
+    ...rec.figures(replicas > 1 ? `raw ws relay x${replicas} + Redis` : 'raw ws relay'),
+    rss: mem.map((m) => `${m.rss.toFixed(0)} MB (peak ${m.peak.toFixed(0)})`).join(', '),
     cpuUs,
   };
 }
@@ -286,10 +309,11 @@ async function benchGame(replicas: number): Promise<Figures> {
   }
   const rec = new Recorder();
   const rooms: WireClient[][] = [];
-  let k = 0;
   for (let r = 0; r < ROOMS; r++) {
     const room: WireClient[] = [];
-    for (let c = 0; c < PER_ROOM; c++) room.push(new WireClient(servers[k++ % servers.length]!.url));
+    // As a load balancer spreads connections: each room has players on every replica, and the
+    // drawers (client 0) alternate between replicas rather than all landing on the first one.
+    for (let c = 0; c < PER_ROOM; c++) room.push(new WireClient(servers[(r + c) % servers.length]!.url));
     await Promise.all(room.map((s) => s.ready));
     const created = await room[0]!.call('room:create', {
       nickname: 'drawer',
@@ -344,10 +368,25 @@ async function benchGame(replicas: number): Promise<Figures> {
     (servers.reduce((a, s, i) => a + cpuMs(s.child.pid!) - cpu0[i]!, 0) * 1000) / Math.max(1, rec.delivered);
   const mem = servers.map((s) => rssMb(s.child.pid!));
   console.log(`  live JS heap (MiB): ${heapBefore} with clients before load, ${await heap()} after`);
+  if (replicas > 1) {
+    // What the replicas sent each other: broadcasts, and the Redis messages that carried them.
+    const relayed = await Promise.all(
+      servers.map(async (s) => {
+        const text = await (await fetch(`${s.url}/metrics`)).text();
+        const n = (kind: string) =>
+          Number(
+            new RegExp(`^game_relay_total\\{[^}]*kind="${kind}"[^}]*\\} (\\d+)`, 'm').exec(text)?.[1] ?? NaN,
+          );
+        return `${n('broadcasts')} in ${n('messages')} messages`;
+      }),
+    );
+    console.log(`  relayed to the other replica: ${relayed.join(', ')}`);
+  }
   for (const room of rooms) for (const s of room) s.close();
   await Promise.all(servers.map((s) => stop(s.child)));
   if (process.env.BENCH_SERVER_OUT) for (const s of servers) console.log(s.out());
   if (refused) console.log(`  (${refused} strokes refused by the server)`);
+  if (process.env.BENCH_TIMELINE) console.log(`  worst ms per 250 ms: ${rec.timeline()}`);
   return {
     ...rec.figures(replicas > 1 ? `game server x${replicas} + Redis` : 'game server'),
     rss: mem
@@ -383,16 +422,24 @@ async function main() {
   console.log(
     `load: ${ROOMS} rooms x ${PER_ROOM} clients = ${ROOMS * PER_ROOM}, one drawer per room, ${RATE} strokes/s for ${SECONDS} s (loopback)`,
   );
-  const runs: { raw: Figures; one: Figures; two?: Figures | undefined }[] = [];
+  const runs: {
+    raw: Figures;
+    one?: Figures | undefined;
+    two?: Figures | undefined;
+    rawTwo?: Figures | undefined;
+  }[] = [];
   for (let i = 1; i <= REPEAT; i++) {
     console.log(`run ${i}/${REPEAT}`);
     const raw = await benchRaw();
     print(raw);
-    const one = await benchGame(1);
-    print(one, raw);
+    const one = SINGLE ? await benchGame(1) : undefined;
+    if (one) print(one, raw);
     const two = REPLICAS ? await benchGame(2) : undefined;
     if (two) print(two, raw);
-    runs.push({ raw, one, two });
+    // The same Redis hop with nothing else: what 2 replicas cost on this machine at the least.
+    const rawTwo = REPLICAS ? await benchRaw(2) : undefined;
+    if (rawTwo) print(rawTwo, raw);
+    runs.push({ raw, one, two, rawTwo });
   }
   const median = (xs: number[]) => {
     const v = [...xs].sort((a, b) => a - b);
@@ -411,6 +458,7 @@ async function main() {
   console.log(`summary over ${REPEAT} run(s):`);
   summary('game server', (r) => r.one);
   summary('game server x2 + Redis', (r) => r.two);
+  summary('raw ws relay x2 + Redis', (r) => r.rawTwo);
   console.log(
     'targets: nothing lost; p99 <= 1.0x raw (one server), <= 1.5x raw (2 replicas + Redis); RSS <= 120 MB at 1,000 clients',
   );
