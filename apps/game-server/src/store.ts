@@ -360,8 +360,8 @@ export class RedisStore implements Store {
   async ping() {
     await this.redis.ping();
   }
+  /** Sends what is queued. The connections are the caller's to close (each exactly once). */
   async close() {
     this.flushOps();
-    await this.sub.quit().catch(() => this.sub.disconnect());
   }
 }
