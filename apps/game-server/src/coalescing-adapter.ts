@@ -42,7 +42,8 @@ function hasBinary(v: unknown, depth = 0): boolean {
  */
 export class CoalescingRedisAdapter extends RedisAdapter {
   private readonly batchChannel: string;
-  private pending: Entry[] = [];
+  /** Queued broadcasts, each already JSON (encoded when made, as the stock adapter does). */
+  private pending: string[] = [];
   private scheduled: NodeJS.Immediate | undefined;
   private readonly onBatchMessage: (channel: Buffer, message: Buffer) => void;
 
@@ -71,7 +72,8 @@ export class CoalescingRedisAdapter extends RedisAdapter {
       return super.broadcast(packet, opts);
     }
     packet.nsp = this.nsp.name;
-    this.pending.push([packet, [...opts.rooms], [...(opts.except ?? [])], opts.flags]);
+    const entry: Entry = [packet, [...opts.rooms], [...(opts.except ?? [])], opts.flags];
+    this.pending.push(JSON.stringify(entry));
     this.scheduled ??= setImmediate(() => this.flush());
     super.broadcast(packet, { ...opts, flags: { ...opts.flags, local: true } });
   }
@@ -85,7 +87,8 @@ export class CoalescingRedisAdapter extends RedisAdapter {
     this.pending = [];
     this.stats.broadcasts += entries.length;
     this.stats.messages++;
-    (this.pubClient as Redis).publish(this.batchChannel, JSON.stringify([this.uid, entries])).catch(() => {
+    const message = `[${JSON.stringify(this.uid)},[${entries.join(',')}]]`;
+    (this.pubClient as Redis).publish(this.batchChannel, message).catch(() => {
       // A broken connection is the Redis client's to report (it logs and reconnects); a relay
       // lost with it is what the stock adapter loses too.
     });
