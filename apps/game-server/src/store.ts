@@ -162,6 +162,8 @@ const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call
  * Appends ARGV[3..] to the drawings KEYS[1..], in order. A drawing already at ARGV[1] operations
  * keeps its length (the new one is dropped: 0 in the answer, else 1); each drawing lives as long
  * as a room (ARGV[2] seconds), so one whose room expired without being removed does not stay.
+ * One call touches the drawings of several rooms: that needs one Redis (as deployed), not a
+ * Redis Cluster, whose keys would sit in different slots.
  */
 const PUSH_OPS = `
 local max = tonumber(ARGV[1])
