@@ -1,4 +1,4 @@
-import { freePort, processCpu } from '@hybrid/tools/test-env';
+import { freePort, processCpu, scrapeMetrics } from '@hybrid/tools/test-env';
 // `pnpm bench game [--clients 1000] [--rooms 100] [--rate 30] [--seconds 8] [--repeat 3] [--no-replicas] [--no-single]`
 //
 // Starts the built game server (node dist/main.js) and, as the reference, a minimal relay on raw
@@ -372,11 +372,8 @@ async function benchGame(replicas: number): Promise<Figures> {
     // What the replicas sent each other: broadcasts, and the Redis messages that carried them.
     const relayed = await Promise.all(
       servers.map(async (s) => {
-        const text = await (await fetch(`${s.url}/metrics`)).text();
-        const n = (kind: string) =>
-          Number(
-            new RegExp(`^game_relay_total\\{[^}]*kind="${kind}"[^}]*\\} (\\d+)`, 'm').exec(text)?.[1] ?? NaN,
-          );
+        const sample = await scrapeMetrics(s.url);
+        const n = (kind: string) => sample(`game_relay_total{kind="${kind}",service="game-server"}`);
         return `${n('broadcasts')} in ${n('messages')} messages`;
       }),
     );

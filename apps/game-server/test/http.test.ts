@@ -1,5 +1,5 @@
 import type { RoomState } from '@hybrid/game-protocol';
-import { testUrls } from '@hybrid/tools/test-env';
+import { scrapeMetrics, testUrls } from '@hybrid/tools/test-env';
 import { Player, playBothTurns, startReplica, startServer, type TestServer } from './helpers';
 
 describe('local play without Redis or PostgreSQL, and the REST side', () => {
@@ -110,8 +110,7 @@ describe('local play without Redis or PostgreSQL, and the REST side', () => {
     );
     // Every answer is counted by event and outcome; sockets and rooms are gauges.
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
-    const sample = (name: string) =>
-      Number(new RegExp(`^${name.replace(/[{}]/g, '\\$&')} (\\d+)`, 'm').exec(metrics)?.[1] ?? NaN);
+    const sample = await scrapeMetrics(server.url);
     expect(
       sample('game_client_events_total{event="room:join",outcome="NOT_FOUND",service="game-server"}'),
     ).toBeGreaterThanOrEqual(1);

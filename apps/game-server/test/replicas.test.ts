@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import {
   createTestDatabase,
   eventually,
+  scrapeMetrics,
   testUrls,
   uniqueName,
   type TestDatabase,
@@ -102,9 +103,8 @@ describe('two replicas sharing rooms through Redis', () => {
 
   /** The relay counters (`game_relay_total`) of a replica. */
   async function relayed(r: Replica): Promise<{ broadcasts: number; messages: number }> {
-    const text = await (await fetch(`${r.url}/metrics`)).text();
-    const n = (kind: string) =>
-      Number(new RegExp(`^game_relay_total\\{[^}]*kind="${kind}"[^}]*\\} (\\d+)`, 'm').exec(text)?.[1]);
+    const sample = await scrapeMetrics(r.url);
+    const n = (kind: string) => sample(`game_relay_total{kind="${kind}",service="game-server"}`);
     return { broadcasts: n('broadcasts'), messages: n('messages') };
   }
 

@@ -158,6 +158,17 @@ export function processCpu(pid: number | string): { comm: string; cpuMs: number 
   };
 }
 
+/**
+ * Reads a service's Prometheus metrics (`GET <url>/metrics`) once and returns a lookup of one
+ * series by its exact name and labels as printed, e.g. `x_total{kind="a",service="s"}`; NaN when
+ * absent.
+ */
+export async function scrapeMetrics(url: string): Promise<(series: string) => number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return (series) =>
+    Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\d+)`, 'm').exec(text)?.[1] ?? NaN);
+}
+
 /** A TCP port on loopback that was free a moment ago (for servers a test or benchmark starts). */
 export function freePort(): Promise<number> {
   return import('node:net').then(

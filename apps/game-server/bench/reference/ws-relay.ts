@@ -22,16 +22,16 @@ const sub = redisUrl ? new Redis(redisUrl) : undefined;
 let pending: [string, string][] = [];
 let scheduled = false;
 
-function sendLocal(room: string, data: string, except?: WebSocket) {
+function sendLocal(room: string, data: string | Buffer, binary: boolean, except?: WebSocket) {
   for (const other of rooms.get(room) ?? [])
-    if (other !== except && other.readyState === other.OPEN) other.send(data);
+    if (other !== except && other.readyState === other.OPEN) other.send(data, { binary });
 }
 
 if (sub) {
   void sub.subscribe(channel);
   sub.on('message', (_ch: string, message: string) => {
     const [from, msgs] = JSON.parse(message) as [string, [string, string][]];
-    if (from !== me) for (const [room, data] of msgs) sendLocal(room, data);
+    if (from !== me) for (const [room, data] of msgs) sendLocal(room, data, false);
   });
 }
 
@@ -41,11 +41,7 @@ wss.on('connection', (ws, req) => {
   if (!members) rooms.set(room, (members = new Set()));
   members.add(ws);
   ws.on('message', (data, isBinary) => {
-    if (!pub) {
-      for (const other of members)
-        if (other !== ws && other.readyState === other.OPEN) other.send(data, { binary: isBinary });
-      return;
-    }
+    if (!pub) return sendLocal(room, data as Buffer, isBinary, ws);
     const text = data.toString();
     pending.push([room, text]);
     if (!scheduled) {
@@ -57,7 +53,7 @@ wss.on('connection', (ws, req) => {
         void pub.publish(channel, JSON.stringify([me, msgs]));
       });
     }
-    sendLocal(room, text, ws);
+    sendLocal(room, text, false, ws);
   });
   ws.on('close', () => members.delete(ws));
 });
