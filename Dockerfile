@@ -66,8 +66,8 @@ WORKDIR /app
 # Owned by root and not writable by the runtime user: the code cannot be changed by the process,
 # and nothing is written under /app, so the root filesystem can be mounted read-only.
 COPY --from=build --chown=root:root /out/ /app/
-ENV NODE_ENV=production \
-    NODE_OPTIONS=--enable-source-maps
+# Source maps: each app's main.ts turns them on for its own code (@hybrid/service-kit/source-maps).
+ENV NODE_ENV=production
 USER 1000:1000
 ENTRYPOINT ["/usr/bin/tini", "--"]
 # A workload's catalog `nodeFlags` replace this in its manifest as `node <flags> dist/main.js`.

@@ -1,3 +1,5 @@
+// First: it decides which modules' source maps are read as they load.
+import '@hybrid/service-kit/source-maps';
 import { runService } from '@hybrid/service-kit';
 import { characterService } from './app';
 

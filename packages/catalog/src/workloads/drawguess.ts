@@ -95,7 +95,7 @@ export const gameServer: WorkloadSpec = {
       type: 'string',
       description:
         'Node flags. The V8 heap is sized for the 256Mi limit: a 4 MB young generation and old space capped at 160 MB make V8 collect instead of growing (measured by pnpm bench game: RSS with 1,000 players about 150 MB instead of about 250 MB, for somewhat more GC work).',
-      default: '--enable-source-maps --max-semi-space-size=4 --max-old-space-size=160',
+      default: '--max-semi-space-size=4 --max-old-space-size=160',
     },
   },
   dependencies: {
