@@ -39,6 +39,7 @@ import { insidersChannel, playerChannel, roomChannel, type PlayerRec, type RoomR
 import { socketBuckets, type LimitKind, type RateLimits, type TokenBucket } from './rate-limit';
 import type { Results } from './results';
 import type { CoalescingStats } from './coalescing-adapter';
+import { releaseHandshakeRequests } from './engine-memory';
 import { writeFramesDirectly, type FastFrameStats } from './fast-frames';
 import { BUSY, type Store } from './store';
 
@@ -236,12 +237,7 @@ export class GameServer {
       serveClient: false,
     });
     if (opts.adapter) this.io.adapter(opts.adapter);
-    // Socket.IO keeps each session's first HTTP request for middlewares such as express-session;
-    // nothing here reads it after the handshake (Origin is checked in allowRequest), so it is
-    // dropped, as Socket.IO's memory-usage guide suggests.
-    this.io.engine.on('connection', (raw: { request: unknown }) => {
-      raw.request = null;
-    });
+    releaseHandshakeRequests(this.io);
     this.fastFrames = writeFramesDirectly(this.io);
     this.io.on('connection', (socket) => this.onConnection(socket));
   }
