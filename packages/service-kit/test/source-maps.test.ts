@@ -12,12 +12,16 @@ function run(body: string): { status: number | null; out: string } {
   return { status: r.status, out: r.stdout + r.stderr };
 }
 
+/** Throws from the kit's built config.ts and prints the frame that threw. */
+const printKitFrame = `
+  const { ServiceConfig } = require(${JSON.stringify(join(dist, 'config.js'))});
+  try { new ServiceConfig({}, new Map()).string('NOPE'); } catch (e) { console.log(e.stack.split('\\n')[1]); }`;
+
 describe('@hybrid/service-kit/source-maps', () => {
   it("maps our own frames to the TypeScript and leaves node_modules' maps unread", () => {
     const r = run(`
       require(${JSON.stringify(join(dist, 'source-maps.js'))});
-      const { ServiceConfig } = require(${JSON.stringify(join(dist, 'config.js'))});
-      try { new ServiceConfig({}, new Map()).string('NOPE'); } catch (e) { console.log(e.stack.split('\\n')[1]); }
+      ${printKitFrame}
       console.log(JSON.stringify(require('node:module').getSourceMapsSupport()));
     `);
     expect(r.status).toBe(0);
@@ -27,10 +31,7 @@ describe('@hybrid/service-kit/source-maps', () => {
   });
 
   it('is what makes the frames TypeScript: without it they point at dist/*.js', () => {
-    const r = run(`
-      const { ServiceConfig } = require(${JSON.stringify(join(dist, 'config.js'))});
-      try { new ServiceConfig({}, new Map()).string('NOPE'); } catch (e) { console.log(e.stack.split('\\n')[1]); }
-    `);
+    const r = run(printKitFrame);
     expect(r.status).toBe(0);
     expect(r.out).toMatch(/dist[\\/]config\.js:\d+:\d+/);
   });
