@@ -40,6 +40,7 @@ import { socketBuckets, type LimitKind, type RateLimits, type TokenBucket } from
 import type { Results } from './results';
 import type { CoalescingStats } from './coalescing-adapter';
 import { releaseHandshakeRequests } from './engine-memory';
+import { interceptEvents, sendAck, type EventHandler } from './event-fast-path';
 import { writeFramesDirectly, type FastFrameStats } from './fast-frames';
 import { BUSY, type Store } from './store';
 
@@ -47,12 +48,14 @@ interface SocketData {
   roomId?: string | undefined;
   playerId?: string | undefined;
   buckets: Record<LimitKind, TokenBucket>;
+  /** This socket's draw events waiting on a fresh read of the room, in the order they came. */
+  drawQueue?: Promise<void> | undefined;
 }
 
 type GameIo = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 type GameSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 type AnyAck = (res: Ack<unknown>) => void;
-type Handler = (socket: GameSocket, input: unknown, ack: AnyAck) => Promise<void>;
+type Handler = (socket: GameSocket, input: unknown, ack: AnyAck) => Promise<void> | void;
 type CreateInput = { nickname: string; settings?: Partial<RoomSettings> };
 type JoinInput = { code: string; nickname: string; sessionToken?: string };
 type DrawEvent = 'draw:stroke' | 'draw:fill' | 'draw:undo' | 'draw:clear';
@@ -103,6 +106,10 @@ const done = <T>(data: T, extra: Omit<Outcome<T>, 'res'> = {}): Outcome<T> => ({
   res: ackOk(data),
   ...extra,
 });
+
+const DRAW_EVENTS = new Set<string>(['draw:stroke', 'draw:fill', 'draw:undo', 'draw:clear']);
+/** Marks an event refused before its handler (rate limited or invalid); the ack is sent. */
+const REFUSED = Symbol('refused');
 
 const EVENT_LIMIT: Record<ClientEventName, LimitKind> = {
   'room:create': 'room',
@@ -167,6 +174,10 @@ export class GameServer {
   private readonly t: Timing;
   /** How many broadcast frames skipped Engine.IO's per-recipient packet handling. */
   fastFrames: FastFrameStats;
+  /** Draw events taken straight from Engine.IO (see `onWireDraw`). */
+  private readonly fastEvents: ReturnType<typeof interceptEvents>;
+  /** Draw events that read the room fresh before going out (see `draw`). */
+  private readonly drawRoomReads = { missing: 0, stale: 0, queued: 0 };
   /** Client events by name and outcome (`ok` or the error code): a bounded label set. */
   private readonly events: Counter<'event' | 'outcome'> | undefined;
 
@@ -199,6 +210,20 @@ export class GameServer {
         'Frames written straight to a WebSocket, skipping Engine.IO packet handling, by kind (broadcast relays; single: acks and direct emits)',
         'kind',
         () => ({ broadcast: this.fastFrames.direct, single: this.fastFrames.directSingle }),
+        registers,
+      );
+      countersFrom(
+        'game_events_fast_total',
+        "Client events handled as they came off the wire, skipping Socket.IO's decoder and dispatch, by kind (draw events)",
+        'kind',
+        () => ({ draw: this.fastEvents.stats.intercepted }),
+        registers,
+      );
+      countersFrom(
+        'game_draw_room_reads_total',
+        "Draw events that waited for a fresh read of the room, by cause (this replica's copy was missing or showed another drawer or phase; or queued behind an earlier event that waited)",
+        'cause',
+        () => ({ ...this.drawRoomReads }),
         registers,
       );
       const relay = opts.relayStats;
@@ -239,6 +264,7 @@ export class GameServer {
     if (opts.adapter) this.io.adapter(opts.adapter);
     releaseHandshakeRequests(this.io);
     this.fastFrames = writeFramesDirectly(this.io);
+    this.fastEvents = interceptEvents(this.io as unknown as Server, 'draw:', this.onWireDraw);
     this.io.on('connection', (socket) => this.onConnection(socket));
   }
 
@@ -328,6 +354,26 @@ export class GameServer {
   };
 
   /**
+   * A draw event with an ack, straight off the wire (`interceptEvents`): the same checks, ack and
+   * relay as through Socket.IO, in the same turn. Every draw event a client sends with an ack
+   * takes this path, so a drawer's strokes, fills, undos and clears keep their order.
+   */
+  private readonly onWireDraw: EventHandler = (s, { name, payload, ackId }) => {
+    if (!DRAW_EVENTS.has(name)) return false;
+    const socket = s as unknown as GameSocket;
+    const event = name as DrawEvent;
+    const ack = this.countedAck(event, (res) => sendAck(s, ackId, res));
+    try {
+      const value = this.admit(socket, event, payload, ack);
+      if (value !== REFUSED) this.handlers[event](socket, value, ack);
+    } catch (err) {
+      this.opts.log.error({ err, event }, 'event failed');
+      ack(ackError('BAD_STATE', 'the server could not handle this event; try again'));
+    }
+    return true;
+  };
+
+  /**
    * The two listeners every socket shares. Socket.IO calls a socket's listeners with the socket as
    * `this`, so a connection costs no closures of its own: a listener per event and socket (as
    * `socket.on` per event would need) came to about 2.5 KB of heap per connection.
@@ -350,6 +396,36 @@ export class GameServer {
     socket.data = { buckets: socketBuckets(this.opts.limits) };
     socket.onAny(this.onSocketEvent);
     socket.on('disconnect', this.onSocketGone);
+    this.fastEvents.attach(socket as unknown as Socket);
+  }
+
+  /** An ack that also counts the event's outcome; a second call is ignored. */
+  private countedAck(event: ClientEventName, send: AnyAck): AnyAck {
+    let acked = false;
+    return (res) => {
+      if (acked) return;
+      acked = true;
+      this.events?.inc({ event, outcome: res.ok ? 'ok' : res.error.code });
+      safeAck(send, res);
+    };
+  }
+
+  /** The event's rate limit, then its payload: the validated payload, or REFUSED once acked. */
+  private admit(socket: GameSocket, event: ClientEventName, raw: unknown, ack: AnyAck): unknown {
+    const kind = EVENT_LIMIT[event];
+    if (!socket.data.buckets[kind].take()) {
+      ack(ackError('RATE_LIMITED', `too many ${kind} events; slow down`));
+      return REFUSED;
+    }
+    const validate = clientSchemas[event] as (x: unknown) => {
+      ok: boolean;
+      value?: unknown;
+      message?: string;
+    };
+    const parsed = validate(raw === undefined ? {} : raw);
+    if (parsed.ok) return parsed.value;
+    ack(ackError('INVALID_PAYLOAD', parsed.message ?? 'invalid payload'));
+    return REFUSED;
   }
 
   private async dispatch(
@@ -359,26 +435,10 @@ export class GameServer {
     fn: Handler,
   ): Promise<void> {
     const last = args[args.length - 1];
-    let acked = false;
-    const ack: AnyAck = (res) => {
-      if (acked) return;
-      acked = true;
-      this.events?.inc({ event, outcome: res.ok ? 'ok' : res.error.code });
-      if (typeof last === 'function') safeAck(last as AnyAck, res);
-    };
-    const raw = typeof args[0] === 'function' || args[0] === undefined ? {} : args[0];
+    const ack = this.countedAck(event, typeof last === 'function' ? (last as AnyAck) : () => undefined);
     try {
-      const kind = EVENT_LIMIT[event];
-      if (!socket.data.buckets[kind].take())
-        return ack(ackError('RATE_LIMITED', `too many ${kind} events; slow down`));
-      const validate = clientSchemas[event] as (x: unknown) => {
-        ok: boolean;
-        value?: unknown;
-        message?: string;
-      };
-      const parsed = validate(raw);
-      if (!parsed.ok) return ack(ackError('INVALID_PAYLOAD', parsed.message ?? 'invalid payload'));
-      await fn(socket, parsed.value, ack);
+      const value = this.admit(socket, event, typeof args[0] === 'function' ? undefined : args[0], ack);
+      if (value !== REFUSED) await fn(socket, value, ack);
     } catch (err) {
       this.opts.log.error({ err, event }, 'event failed');
       ack(ackError('BAD_STATE', 'the server could not handle this event; try again'));
@@ -646,28 +706,66 @@ export class GameServer {
     });
   }
 
-  private async draw(socket: GameSocket, event: DrawEvent, input: unknown, ack: AnyAck): Promise<void> {
+  /** The room, when this replica's copy of it shows `playerId` drawing: no waiting. */
+  private drawingRoom(roomId: string, playerId: string): RoomRec | undefined {
+    const room = this.store.peek(roomId);
+    return room && room.drawerId === playerId && room.phase === 'drawing' ? room : undefined;
+  }
+
+  /**
+   * A draw event, validated. Relayed and acked in this turn when this replica's copy of the room
+   * shows the sender drawing. Otherwise (no copy, or one that may lag a turn change made by
+   * another replica) the room is read fresh first; the socket's later draw events queue behind
+   * that read, so the others see them in the order they were drawn.
+   */
+  private draw(socket: GameSocket, event: DrawEvent, input: unknown, ack: AnyAck): void {
     const at = this.where(socket, ack);
     if (!at) return;
-    let room = await this.store.cached(at.roomId);
-    // The cache may lag a turn change made by another replica: refuse only on fresh state.
-    if (!room || room.drawerId !== at.playerId || room.phase !== 'drawing')
-      room = await this.store.load(at.roomId);
-    if (!room) return ack(ackError('NOT_FOUND', 'room not found'));
-    if (room.drawerId !== at.playerId) return ack(ackError('NOT_DRAWER', 'only the drawer draws'));
-    if (room.phase !== 'drawing') return ack(ackError('BAD_STATE', 'not drawing now'));
-    // Hot path: the operation is acked and relayed at once; the store write is queued behind it
-    // on the same connection (so a late joiner's read sees it). A drawing that reached MAX_OPS is
-    // remembered for the rest of the turn and refuses more strokes and fills.
+    const queued = socket.data.drawQueue;
+    const room = queued ? undefined : this.drawingRoom(at.roomId, at.playerId);
+    if (room) return this.applyDraw(socket, event, input, at.playerId, room, ack);
+    this.drawRoomReads[queued ? 'queued' : this.store.peek(at.roomId) ? 'stale' : 'missing']++;
+    const next = (queued ?? Promise.resolve())
+      .then(async () => {
+        const fresh = await this.store.load(at.roomId);
+        if (!fresh) return ack(ackError('NOT_FOUND', 'room not found'));
+        if (fresh.drawerId !== at.playerId) return ack(ackError('NOT_DRAWER', 'only the drawer draws'));
+        if (fresh.phase !== 'drawing') return ack(ackError('BAD_STATE', 'not drawing now'));
+        this.applyDraw(socket, event, input, at.playerId, fresh, ack);
+      })
+      .catch((err: unknown) => {
+        this.opts.log.error({ err, event }, 'event failed');
+        ack(ackError('BAD_STATE', 'the server could not handle this event; try again'));
+      });
+    socket.data.drawQueue = next;
+    void next.then(() => {
+      if (socket.data.drawQueue === next) socket.data.drawQueue = undefined;
+    });
+  }
+
+  /**
+   * Relays a draw event to the rest of the room, then acks it (what the others see goes out
+   * first), then queues the store write on the same connection (so a late joiner's read sees it).
+   * A drawing that reached MAX_OPS is remembered for the rest of the turn and refuses more strokes
+   * and fills.
+   */
+  private applyDraw(
+    socket: GameSocket,
+    event: DrawEvent,
+    input: unknown,
+    playerId: string,
+    room: RoomRec,
+    ack: AnyAck,
+  ): void {
     const turn = `${room.id}:${room.turnStartedAt}`;
     const adds = event === 'draw:stroke' || event === 'draw:fill';
     if (adds && this.fullDrawings.has(turn))
       return ack(ackError('BAD_STATE', 'the drawing is full; undo or clear first'));
-    ack(ackOk(null));
     (socket.to(roomChannel(room.id)) as unknown as { emit: (e: string, p: unknown) => void }).emit(event, {
       ...(input as object),
-      playerId: at.playerId,
+      playerId,
     });
+    ack(ackOk(null));
     let write: Promise<unknown>;
     if (event === 'draw:stroke')
       write = this.store.pushOp(room.id, { type: 'stroke', stroke: input as Stroke });
@@ -675,11 +773,15 @@ export class GameServer {
     else if (event === 'draw:undo') write = this.store.popOp(room.id);
     else write = this.store.clearOps(room.id);
     if (!adds) this.fullDrawings.delete(turn);
-    const stored = await write;
-    if (stored === false) {
-      if (this.fullDrawings.size > 10000) this.fullDrawings.clear();
-      this.fullDrawings.add(turn);
-    }
+    write.then(
+      (stored) => {
+        if (stored !== false) return;
+        if (this.fullDrawings.size > 10000) this.fullDrawings.clear();
+        this.fullDrawings.add(turn);
+      },
+      (err: unknown) =>
+        this.opts.log.warn({ err, roomId: room.id, event }, 'could not store a drawing operation'),
+    );
   }
 
   private async chat(socket: GameSocket, input: { text: string }, ack: AnyAck): Promise<void> {

@@ -25,8 +25,11 @@ export interface Store {
   /** Reserves a join code for a new room; false when taken. */
   claimCode(code: string, roomId: string): Promise<boolean>;
   findByCode(code: string): Promise<string | null>;
-  /** A recent copy of the room without taking the lock (for the drawing hot path). */
-  cached(roomId: string): Promise<RoomRec | null>;
+  /**
+   * This process's latest copy of the room, if it holds one, without taking the lock or waiting
+   * (the drawing hot path). It may lag a change made by another replica; not to be modified.
+   */
+  peek(roomId: string): RoomRec | undefined;
   allRooms(): Promise<RoomRec[]>;
   /** Rooms whose timer is due. */
   dueRooms(now: number, limit: number): Promise<string[]>;
@@ -104,8 +107,8 @@ export class MemoryStore implements Store {
   async findByCode(code: string) {
     return this.codes.get(code) ?? null;
   }
-  async cached(roomId: string) {
-    return this.rooms.get(roomId) ?? null;
+  peek(roomId: string) {
+    return this.rooms.get(roomId);
   }
   async allRooms() {
     return [...this.rooms.values()];
@@ -280,8 +283,8 @@ export class RedisStore implements Store {
   async findByCode(code: string) {
     return this.redis.get(`code:${code}`);
   }
-  async cached(roomId: string) {
-    return this.cache.get(roomId) ?? (await this.load(roomId));
+  peek(roomId: string) {
+    return this.cache.get(roomId);
   }
   async allRooms() {
     const ids = await this.redis.smembers('rooms');

@@ -2,10 +2,12 @@ import type { RoomState } from '@hybrid/game-protocol';
 import {
   createTestDatabase,
   eventually,
+  scrapeMetrics,
   testUrls,
   uniqueName,
   type TestDatabase,
 } from '@hybrid/tools/test-env';
+import { Redis } from 'ioredis';
 import { drawerPoints } from '../src/game';
 import { dropRedisPrefix, nthDrawer, Player, sleep, startServer, until, type TestServer } from './helpers';
 
@@ -187,6 +189,70 @@ describe('DrawGuess over Redis and PostgreSQL', () => {
     const sync2 = later.next<{ ops: unknown[] }>('draw:sync');
     await later.join(ps[0]!.code);
     expect((await sync2).ops).toEqual([]);
+  });
+
+  it("keeps a drawer's draw events in order, with this replica's copy of the room fresh or invalidated", async () => {
+    const ps = await room(2, { rounds: 1, drawTimeSec: 60 });
+    await ps[0]!.ok('game:start', {});
+    const { drawer } = await nthDrawer(ps, 1);
+    const watcher = ps.find((p) => p !== drawer)!;
+    await drawer.ok('word:choose', { index: 0 });
+    const metric = async (series: string) => (await scrapeMetrics(server.url))(series);
+    const reads = () => metric('game_draw_room_reads_total{cause="stale",service="game-server"}');
+    const missing = () => metric('game_draw_room_reads_total{cause="missing",service="game-server"}');
+    const queued = () => metric('game_draw_room_reads_total{cause="queued",service="game-server"}');
+    const fast0 = await metric('game_events_fast_total{kind="draw",service="game-server"}');
+    const read0 = (await reads()) + (await missing());
+    const queued0 = await queued();
+    // A burst sent without waiting for acks; what the watcher sees must be the same sequence.
+    const burst = async (x: number) => {
+      const sent: [string, unknown][] = [
+        ['draw:stroke', stroke(x)],
+        ['draw:undo', {}],
+        ['draw:stroke', stroke(x + 0.01)],
+        ['draw:fill', { x, y: 0.5, color: '#00ff00' }],
+        ['draw:clear', {}],
+        ['draw:stroke', stroke(x + 0.02)],
+      ];
+      const from = watcher.received.length;
+      const last = watcher.next('draw:stroke', (p: { points: number[][] }) => p.points[0]![0] === x + 0.02);
+      const acks = await Promise.all(sent.map(([e, payload]) => drawer.call(e, payload)));
+      expect(acks.every((a) => a.ok)).toBe(true);
+      await last;
+      const seen = watcher.received.slice(from).filter((r) => r.event.startsWith('draw:'));
+      expect(seen.map((r) => r.event)).toEqual(sent.map(([e]) => e));
+      expect(seen.map((r) => (r.payload as { points?: number[][] }).points?.[0]?.[0])).toEqual([
+        x,
+        undefined,
+        x + 0.01,
+        undefined,
+        undefined,
+        x + 0.02,
+      ]);
+    };
+    await burst(0.1);
+    // All of it was handled as it came off the wire, from this replica's copy of the room.
+    expect(await metric('game_events_fast_total{kind="draw",service="game-server"}')).toBeGreaterThanOrEqual(
+      fast0 + 6,
+    );
+    expect((await reads()) + (await missing())).toBe(read0);
+    // Another replica announcing a change to the room drops this replica's copy: the first event
+    // of the next burst reads the room fresh and the rest queue behind it.
+    const pub = new Redis(testUrls.redis);
+    try {
+      await pub.publish(`${prefix}room-changed`, `another-replica ${drawer.roomId}`);
+      await sleep(200);
+      await burst(0.5);
+    } finally {
+      pub.disconnect();
+    }
+    expect((await reads()) + (await missing())).toBe(read0 + 1);
+    expect(await queued()).toBeGreaterThan(queued0);
+    // The drawing kept in Redis is the burst's outcome: the last stroke, after the clear.
+    const late = player('late');
+    const sync = late.next<{ ops: { stroke?: { points: number[][] } }[] }>('draw:sync');
+    await late.join(drawer.code);
+    expect((await sync).ops.map((o) => o.stroke?.points[0]?.[0])).toEqual([0.52]);
   });
 
   it('reveals hints at even intervals, picks a word for a drawer who does not choose, and ends on time', async () => {
