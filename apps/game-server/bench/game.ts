@@ -11,7 +11,7 @@ import { freePort, processCpu, scrapeMetrics } from '@hybrid/tools/test-env';
 //
 // For experiments: BENCH_NODE_OPTIONS replaces the catalog's NODE_OPTIONS, BENCH_NODE_ARGS adds
 // node arguments (e.g. --trace-gc), BENCH_SERVER_OUT=1 prints the servers' output, BENCH_CPU_PROF=1
-// writes CPU profiles to /tmp/gs-prof, BENCH_TIMELINE=1 prints the worst latency of every 250 ms.
+// writes CPU profiles to /tmp/gs-prof (the reference's to /tmp/gs-prof/reference), BENCH_TIMELINE=1 prints the worst latency of every 250 ms.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -179,7 +179,15 @@ async function benchRaw(replicas = 1): Promise<Figures> {
   const redis = replicas > 1 ? { REDIS_URL, REDIS_KEY_PREFIX: `bench_${process.pid}_${Date.now()}:` } : {};
   for (let i = 0; i < replicas; i++) {
     const port = await freePort();
-    const p = startProc(['--import', 'tsx', 'bench/reference/ws-relay.ts'], { PORT: String(port), ...redis });
+    const p = startProc(
+      [
+        ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/gs-prof/reference'] : []),
+        '--import',
+        'tsx',
+        'bench/reference/ws-relay.ts',
+      ],
+      { PORT: String(port), ...redis },
+    );
     while (!p.out().includes('listening')) {
       if (p.child.exitCode !== null) throw new Error(p.out());
       await sleep(50);
@@ -379,6 +387,18 @@ async function benchGame(replicas: number): Promise<Figures> {
     );
     console.log(`  relayed to the other replica: ${relayed.join(', ')}`);
   }
+  // How the draw events were handled: off the wire, and how many waited for a fresh read of the room.
+  const paths = await Promise.all(
+    servers.map(async (s) => {
+      const sample = await scrapeMetrics(s.url);
+      const n = (series: string) => sample(`${series},service="game-server"}`);
+      const reads = ['missing', 'stale', 'queued'].map(
+        (c) => `${c} ${n(`game_draw_room_reads_total{cause="${c}"`)}`,
+      );
+      return `${n('game_events_fast_total{kind="draw"')} off the wire, fresh room reads: ${reads.join(' ')}`;
+    }),
+  );
+  console.log(`  draw events: ${paths.join('; ')}`);
   for (const room of rooms) for (const s of room) s.close();
   await Promise.all(servers.map((s) => stop(s.child)));
   if (process.env.BENCH_SERVER_OUT) for (const s of servers) console.log(s.out());

@@ -71,11 +71,24 @@ export class CoalescingRedisAdapter extends RedisAdapter {
       this.flush();
       return super.broadcast(packet, opts);
     }
+    this.sendToOthers(packet, [...opts.rooms], [...(opts.except ?? [])], opts.flags);
+    super.broadcast(packet, { ...opts, flags: { ...opts.flags, local: true } });
+  }
+
+  /**
+   * Queues a broadcast for the other replicas only: the caller delivers it to this replica's
+   * sockets itself. The packet must hold no binary data.
+   */
+  sendToOthers(
+    packet: Packet,
+    rooms: string[],
+    except: string[],
+    flags: BroadcastOptions['flags'] = {},
+  ): void {
     packet.nsp = this.nsp.name;
-    const entry: Entry = [packet, [...opts.rooms], [...(opts.except ?? [])], opts.flags];
+    const entry: Entry = [packet, rooms, except, flags];
     this.pending.push(JSON.stringify(entry));
     this.scheduled ??= setImmediate(() => this.flush());
-    super.broadcast(packet, { ...opts, flags: { ...opts.flags, local: true } });
   }
 
   /** Sends the queued broadcasts now, as one message. */

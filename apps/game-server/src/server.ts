@@ -16,7 +16,7 @@ import {
 } from '@hybrid/game-protocol';
 import type { Logger } from '@hybrid/service-kit';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { Server, type Socket } from 'socket.io';
+import { Server, type Namespace, type Socket } from 'socket.io';
 import {
   advance,
   chooseWord,
@@ -38,10 +38,10 @@ import {
 import { insidersChannel, playerChannel, roomChannel, type PlayerRec, type RoomRec } from './model';
 import { socketBuckets, type LimitKind, type RateLimits, type TokenBucket } from './rate-limit';
 import type { Results } from './results';
-import type { CoalescingStats } from './coalescing-adapter';
+import { CoalescingRedisAdapter, type CoalescingStats } from './coalescing-adapter';
 import { releaseHandshakeRequests } from './engine-memory';
 import { interceptEvents, sendAck, type EventHandler } from './event-fast-path';
-import { writeFramesDirectly, type FastFrameStats } from './fast-frames';
+import { emitToLocalRoom, writeFramesDirectly, type FastFrameStats } from './fast-frames';
 import { BUSY, type Store } from './store';
 
 interface SocketData {
@@ -180,6 +180,7 @@ export class GameServer {
   private readonly drawRoomReads = { missing: 0, stale: 0, queued: 0 };
   /** Client events by name and outcome (`ok` or the error code): a bounded label set. */
   private readonly events: Counter<'event' | 'outcome'> | undefined;
+  private readonly okCounts = new Map<ClientEventName, { inc(): void }>();
 
   constructor(
     http: HttpServer,
@@ -405,7 +406,15 @@ export class GameServer {
     return (res) => {
       if (acked) return;
       acked = true;
-      this.events?.inc({ event, outcome: res.ok ? 'ok' : res.error.code });
+      if (this.events) {
+        if (!res.ok) this.events.inc({ event, outcome: res.error.code });
+        else {
+          // The labelled child of the common outcome, looked up once per event name.
+          let ok = this.okCounts.get(event);
+          if (!ok) this.okCounts.set(event, (ok = this.events.labels({ event, outcome: 'ok' })));
+          ok.inc();
+        }
+      }
       safeAck(send, res);
     };
   }
@@ -761,10 +770,7 @@ export class GameServer {
     const adds = event === 'draw:stroke' || event === 'draw:fill';
     if (adds && this.fullDrawings.has(turn))
       return ack(ackError('BAD_STATE', 'the drawing is full; undo or clear first'));
-    (socket.to(roomChannel(room.id)) as unknown as { emit: (e: string, p: unknown) => void }).emit(event, {
-      ...(input as object),
-      playerId,
-    });
+    this.relayToRoom(socket, roomChannel(room.id), event, { ...(input as object), playerId });
     ack(ackOk(null));
     let write: Promise<unknown>;
     if (event === 'draw:stroke')
@@ -782,6 +788,26 @@ export class GameServer {
       (err: unknown) =>
         this.opts.log.warn({ err, roomId: room.id, event }, 'could not store a drawing operation'),
     );
+  }
+
+  /** Sends an event to everyone in `channel` but `socket`, on every replica. */
+  private relayToRoom(socket: GameSocket, channel: string, event: DrawEvent, payload: object): void {
+    const nsp = this.io.of('/') as unknown as Namespace;
+    const adapter = nsp.adapter;
+    if (adapter instanceof CoalescingRedisAdapter) {
+      // Socket.IO's event packet: type 2 (EVENT).
+      const packet = { type: 2, data: [event, payload], nsp: '/' };
+      adapter.sendToOthers(
+        packet as Parameters<CoalescingRedisAdapter['sendToOthers']>[0],
+        [channel],
+        [socket.id],
+      );
+    } else if (this.opts.adapter) {
+      // An adapter this does not know: its own broadcast reaches the other replicas.
+      (socket.to(channel) as unknown as { emit: (e: string, p: unknown) => void }).emit(event, payload);
+      return;
+    }
+    emitToLocalRoom(nsp, channel, socket.id, [event, payload]);
   }
 
   private async chat(socket: GameSocket, input: { text: string }, ack: AnyAck): Promise<void> {

@@ -193,9 +193,15 @@ describe('DrawGuess over Redis and PostgreSQL', () => {
 
   it("keeps a drawer's draw events in order, with this replica's copy of the room fresh or invalidated", async () => {
     const ps = await room(2, { rounds: 1, drawTimeSec: 60 });
+    // A third player stays on HTTP long-polling: relays reach it through Engine.IO's own path.
+    const poller = new Player(server.url, 'poller', { transports: ['polling'] });
+    players.push(poller);
+    await poller.join(ps[0]!.code);
+    ps.push(poller);
     await ps[0]!.ok('game:start', {});
     const { drawer } = await nthDrawer(ps, 1);
-    const watcher = ps.find((p) => p !== drawer)!;
+    const watchers = ps.filter((p) => p !== drawer);
+    expect(watchers).toContain(poller);
     await drawer.ok('word:choose', { index: 0 });
     const metric = async (series: string) => (await scrapeMetrics(server.url))(series);
     const reads = () => metric('game_draw_room_reads_total{cause="stale",service="game-server"}');
@@ -214,21 +220,25 @@ describe('DrawGuess over Redis and PostgreSQL', () => {
         ['draw:clear', {}],
         ['draw:stroke', stroke(x + 0.02)],
       ];
-      const from = watcher.received.length;
-      const last = watcher.next('draw:stroke', (p: { points: number[][] }) => p.points[0]![0] === x + 0.02);
+      const from = watchers.map((w) => w.received.length);
+      const last = watchers.map((w) =>
+        w.next('draw:stroke', (p: { points: number[][] }) => p.points[0]![0] === x + 0.02),
+      );
       const acks = await Promise.all(sent.map(([e, payload]) => drawer.call(e, payload)));
       expect(acks.every((a) => a.ok)).toBe(true);
-      await last;
-      const seen = watcher.received.slice(from).filter((r) => r.event.startsWith('draw:'));
-      expect(seen.map((r) => r.event)).toEqual(sent.map(([e]) => e));
-      expect(seen.map((r) => (r.payload as { points?: number[][] }).points?.[0]?.[0])).toEqual([
-        x,
-        undefined,
-        x + 0.01,
-        undefined,
-        undefined,
-        x + 0.02,
-      ]);
+      await Promise.all(last);
+      watchers.forEach((w, i) => {
+        const seen = w.received.slice(from[i]).filter((r) => r.event.startsWith('draw:'));
+        expect(seen.map((r) => r.event)).toEqual(sent.map(([e]) => e));
+        expect(seen.map((r) => (r.payload as { points?: number[][] }).points?.[0]?.[0])).toEqual([
+          x,
+          undefined,
+          x + 0.01,
+          undefined,
+          undefined,
+          x + 0.02,
+        ]);
+      });
     };
     await burst(0.1);
     // All of it was handled as it came off the wire, from this replica's copy of the room.

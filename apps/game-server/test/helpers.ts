@@ -92,11 +92,17 @@ export class Player {
   constructor(
     url: string,
     nickname: string,
-    opts: { origin?: string; reconnection?: boolean; localAddress?: string } = {},
+    opts: {
+      origin?: string;
+      reconnection?: boolean;
+      localAddress?: string;
+      /** `['polling']` keeps the client on HTTP long-polling. */
+      transports?: ('websocket' | 'polling')[];
+    } = {},
   ) {
     this.nickname = nickname;
     this.socket = connect(url, {
-      transports: ['websocket'],
+      transports: opts.transports ?? ['websocket'],
       reconnection: opts.reconnection ?? false,
       forceNew: true,
       ...(opts.origin ? { extraHeaders: { origin: opts.origin } } : {}),
