@@ -74,6 +74,9 @@ export const ackPacket = (ackId: number, res: unknown): string => `3${ackId}${JS
  * After a binary packet, a connection is left to Socket.IO for good: binary attachments arrive as
  * separate packets that only its decoder can put together.
  *
+ * An intercepted event reaches no Socket.IO listener or middleware (`onAny`, `socket.use`): the
+ * handler is the whole of its handling.
+ *
  * Order: an intercepted event runs before events of the same read that Socket.IO deferred. The
  * caller keeps the order that matters to it (the game sends a drawer's later draw events down
  * Socket.IO's path while an earlier one is on it).
