@@ -94,7 +94,7 @@ export function interceptEvents(
     stats,
     /** Called once a socket has connected to the default namespace. */
     attach(socket) {
-      if (socket.nsp !== io.of('/')) return;
+      if (socket.nsp !== io.sockets) return;
       const conn = socket.conn as unknown as EngineConn;
       if (current.has(conn)) {
         current.set(conn, socket);

@@ -792,7 +792,7 @@ export class GameServer {
 
   /** Sends an event to everyone in `channel` but `socket`, on every replica. */
   private relayToRoom(socket: GameSocket, channel: string, event: DrawEvent, payload: object): void {
-    const nsp = this.io.of('/') as unknown as Namespace;
+    const nsp = this.io.sockets as unknown as Namespace;
     const adapter = nsp.adapter;
     if (adapter instanceof CoalescingRedisAdapter) {
       // Socket.IO's event packet: type 2 (EVENT).
