@@ -1,8 +1,8 @@
 import { clientSchemas, type RoomState } from '@hybrid/game-protocol';
-import { testUrls, uniqueName } from '@hybrid/tools/test-env';
+import { scrapeMetrics, testUrls, uniqueName } from '@hybrid/tools/test-env';
 import WebSocket from 'ws';
 import { MAX_OPS } from '../src/store';
-import { dropRedisPrefix, nthDrawer, Player, sleep, startServer, type TestServer } from './helpers';
+import { dropRedisPrefix, nthDrawer, Player, sleep, startServer, until, type TestServer } from './helpers';
 
 /** A small seeded PRNG so a failure can be replayed. */
 function rng(seed: number) {
@@ -195,6 +195,46 @@ describe('fuzzing every event', () => {
       correct: false,
       close: false,
     });
+  });
+
+  it('answers draw packets read off the wire before Socket.IO, malformed ones included, over a raw WebSocket', async () => {
+    const raw = new WebSocket(`${server.url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`);
+    const acks = new Map<number, { ok: boolean; error?: { code: string } }>();
+    let connected!: () => void;
+    const ready = new Promise<void>((res) => (connected = res));
+    raw.on('message', (data) => {
+      const msg = data.toString();
+      if (msg.startsWith('0')) raw.send('40');
+      else if (msg.startsWith('40')) connected();
+      else if (msg.startsWith('43')) {
+        const open = msg.indexOf('[');
+        acks.set(Number(msg.slice(2, open)), (JSON.parse(msg.slice(open)) as [never])[0]);
+      }
+    });
+    await ready;
+    const fast = async () =>
+      (await scrapeMetrics(server.url))('game_events_fast_total{kind="draw",service="game-server"}');
+    const fast0 = await fast();
+    // Engine.IO message `4`, Socket.IO event `2`, the ack id, then the arguments.
+    const frames: [number, string, string][] = [
+      [1, '["draw:stroke",null]', 'INVALID_PAYLOAD'],
+      [2, '["draw:undo",{"x":1}]', 'INVALID_PAYLOAD'],
+      [3, '["draw:stroke",{"points":[[2,0]],"color":"#000000","size":1,"tool":"pen"}]', 'INVALID_PAYLOAD'],
+      [4, '["draw:nope",{}]', 'INVALID_PAYLOAD'], // not a draw event: Socket.IO's path answers
+      [5, '["draw:clear"]', 'BAD_STATE'], // valid, but this socket is in no room
+      [6, '["draw:fill",{"x":0.1,"y":0.1,"color":"#123456"},"extra"]', 'BAD_STATE'], // two arguments: Socket.IO's path
+      [999_999_999_999_999, '["draw:fill",{"x":0.1,"y":0.1,"color":"#123456"}]', 'BAD_STATE'],
+    ];
+    for (const [id, args] of frames) raw.send(`42${id}${args}`);
+    await until(() => (acks.size === frames.length ? true : undefined), 5000, 'every ack');
+    for (const [id, , code] of frames) expect(acks.get(id)).toMatchObject({ ok: false, error: { code } });
+    // The five draw events with one argument were answered off the wire; the other two by Socket.IO.
+    expect(await fast()).toBe(fast0 + 5);
+    // Cut short: Socket.IO's decoder refuses it and closes the connection, as before.
+    const closed = new Promise((res) => raw.once('close', res));
+    raw.send('427["draw:stroke",{"points":');
+    await closed;
+    expect((await fetch(`${server.url}/health`)).status).toBe(200);
   });
 
   it('caps a drawing at MAX_OPS operations until undo or clear', async () => {
