@@ -1,11 +1,16 @@
 import { RedisAdapter, type RedisAdapterOptions } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
+import { emitToLocalRoom } from './fast-frames';
 
 type BroadcastOptions = Parameters<RedisAdapter['broadcast']>[1];
 type Packet = Parameters<RedisAdapter['broadcast']>[0];
 type Namespace = ConstructorParameters<typeof RedisAdapter>[0];
 /** One broadcast on the wire: the packet, its rooms, the rooms it skips, its flags. */
-type Entry = [packet: Packet, rooms: string[], except: string[], flags: BroadcastOptions['flags']];
+/**
+ * One broadcast on the wire: the packet (an object, or for `sendEncodedToOthers` the text Socket.IO
+ * encodes it to), its rooms, the rooms it skips, its flags.
+ */
+type Entry = [packet: Packet | string, rooms: string[], except: string[], flags: BroadcastOptions['flags']];
 
 export interface CoalescingStats {
   /** Broadcasts sent to the other replicas. */
@@ -24,6 +29,13 @@ function hasBinary(v: unknown, depth = 0): boolean {
 }
 
 /**
+ * The channel a namespace's batches go on: outside the stock adapter's `<key>#<nsp>#*` pattern,
+ * and versioned (`batch2`: encoded draw relays), so that replicas of another format ignore them
+ * rather than misread them.
+ */
+export const batchChannel = (key: string, nsp: string): string => `${key}:batch2#${nsp}#`;
+
+/**
  * The Socket.IO Redis adapter, with the broadcasts of one event-loop turn sent to the other
  * replicas as one Redis message (JSON) instead of one PUBLISH (msgpack) each.
  *
@@ -36,9 +48,15 @@ function hasBinary(v: unknown, depth = 0): boolean {
  * Order is kept: everything else this adapter publishes (acked broadcasts, remote joins, leaves
  * and disconnects, server-side emits) first sends what is queued, on the same connection, and the
  * receivers read both from one subscriber connection. A packet with binary data falls back to
- * the stock path, after the queue. Replicas of releases before this adapter do not read its
- * channel: a room shared between old and new replicas during a rollout misses relays between
- * them (the game has not been deployed with the old format).
+ * the stock path, after the queue.
+ *
+ * The game's draw relays (`sendEncodedToOthers`) travel as the packet text Socket.IO would send to
+ * a client: the receiver writes it to its sockets as it is, without building the packet's objects
+ * and encoding them again.
+ *
+ * Replicas of releases with another batch format (the channel name carries its version) do not
+ * read this one: a room shared between old and new replicas during a rollout misses relays
+ * between them.
  */
 export class CoalescingRedisAdapter extends RedisAdapter {
   private readonly batchChannel: string;
@@ -55,9 +73,7 @@ export class CoalescingRedisAdapter extends RedisAdapter {
     private readonly stats: CoalescingStats,
   ) {
     super(nsp, pub, sub, opts);
-    // Outside the stock adapter's `<key>#<nsp>#*` pattern; versioned, so that a future format
-    // change is ignored rather than misread.
-    this.batchChannel = `${opts.key}:batch1#${nsp.name}#`;
+    this.batchChannel = batchChannel(opts.key, nsp.name);
     this.onBatchMessage = (channel, message) => {
       if (channel.toString() === this.batchChannel) this.receive(message);
     };
@@ -71,23 +87,24 @@ export class CoalescingRedisAdapter extends RedisAdapter {
       this.flush();
       return super.broadcast(packet, opts);
     }
-    this.sendToOthers(packet, [...opts.rooms], [...(opts.except ?? [])], opts.flags);
+    packet.nsp = this.nsp.name;
+    const entry: Entry = [packet, [...opts.rooms], [...(opts.except ?? [])], opts.flags];
+    this.queue(JSON.stringify(entry));
     super.broadcast(packet, { ...opts, flags: { ...opts.flags, local: true } });
   }
 
   /**
-   * Queues a broadcast for the other replicas only: the caller delivers it to this replica's
-   * sockets itself. The packet must hold no binary data.
+   * Queues, for the other replicas only, an event packet for the default namespace already
+   * encoded as Socket.IO sends it to a client (`eventPacket`), for everyone in `room` but the
+   * socket `except`. The caller delivers it to this replica's sockets itself.
    */
-  sendToOthers(
-    packet: Packet,
-    rooms: string[],
-    except: string[],
-    flags: BroadcastOptions['flags'] = {},
-  ): void {
-    packet.nsp = this.nsp.name;
-    const entry: Entry = [packet, rooms, except, flags];
-    this.pending.push(JSON.stringify(entry));
+  sendEncodedToOthers(encoded: string, room: string, except: string): void {
+    if (this.nsp.name !== '/') throw new Error('encoded packets are for the default namespace only');
+    this.queue(`[${JSON.stringify(encoded)},[${JSON.stringify(room)}],[${JSON.stringify(except)}],{}]`);
+  }
+
+  private queue(entry: string): void {
+    this.pending.push(entry);
     this.scheduled ??= setImmediate(() => this.flush());
   }
 
@@ -119,8 +136,16 @@ export class CoalescingRedisAdapter extends RedisAdapter {
     for (const e of entries as unknown[]) {
       if (!Array.isArray(e) || e.length !== 4) continue;
       const [packet, rooms, except, flags] = e as Entry;
-      if (!packet || packet.nsp !== this.nsp.name || !Array.isArray(rooms) || !Array.isArray(except))
+      if (!packet || !Array.isArray(rooms) || !Array.isArray(except)) continue;
+      if (typeof packet === 'string') {
+        // An encoded draw relay: one room, one skipped socket.
+        const [room] = rooms;
+        const [skip] = except;
+        if (this.nsp.name === '/' && rooms.length === 1 && except.length === 1 && typeof room === 'string')
+          emitToLocalRoom(this.nsp, room, String(skip), packet);
         continue;
+      }
+      if (packet.nsp !== this.nsp.name) continue;
       // Nobody here in any of its rooms: nothing to deliver.
       if (rooms.length && !rooms.some((r) => this.rooms.has(r))) continue;
       super.broadcast(packet, {

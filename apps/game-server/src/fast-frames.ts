@@ -108,18 +108,20 @@ export function writeFramesDirectly(io: Server): FastFrameStats {
   return stats;
 }
 
+/** Socket.IO's encoding of an event for the default namespace: type 2, then the JSON arguments. */
+export const eventPacket = (data: unknown[]): string => `2${JSON.stringify(data)}`;
+
 /**
- * Sends an event to this process's sockets in `room` except `except`, as a room broadcast through
- * Socket.IO's in-memory adapter would: one packet, encoded and framed once, written to each. What
- * it skips is the broadcast's own machinery (an operator, sets of rooms and of skipped sockets,
- * a search of the payload for binary data): about 7% of a relayed stroke's profiled time. Only for the
- * default namespace and JSON payloads; the caller sends the event to other replicas itself.
+ * Sends an encoded packet (`eventPacket`) to this process's sockets in `room` except the socket
+ * `except`, as a room broadcast through Socket.IO's in-memory adapter would: framed once, written
+ * to each. What it skips is the broadcast's own machinery (an operator, sets of rooms and of
+ * skipped sockets, a search of the payload for binary data, the encoding): about 7% of a relayed
+ * stroke's profiled time. Only for the default namespace and JSON payloads; the caller sends the
+ * packet to other replicas itself.
  */
-export function emitToLocalRoom(nsp: Namespace, room: string, except: string, data: unknown[]): void {
+export function emitToLocalRoom(nsp: Namespace, room: string, except: string, encoded: string): void {
   const ids = nsp.adapter.rooms.get(room);
   if (!ids || (ids.size === 1 && ids.has(except))) return;
-  // Socket.IO's event packet for the default namespace: type 2, then the JSON arguments.
-  const encoded = `2${JSON.stringify(data)}`;
   const options = { wsPreEncodedFrame: [textFrame(`4${encoded}`)] };
   for (const id of ids) {
     if (id === except) continue;

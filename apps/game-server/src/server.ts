@@ -41,7 +41,7 @@ import type { Results } from './results';
 import { CoalescingRedisAdapter, type CoalescingStats } from './coalescing-adapter';
 import { releaseHandshakeRequests } from './engine-memory';
 import { interceptEvents, sendAck, type EventHandler } from './event-fast-path';
-import { emitToLocalRoom, writeFramesDirectly, type FastFrameStats } from './fast-frames';
+import { emitToLocalRoom, eventPacket, writeFramesDirectly, type FastFrameStats } from './fast-frames';
 import { BUSY, type Store } from './store';
 
 interface SocketData {
@@ -794,20 +794,14 @@ export class GameServer {
   private relayToRoom(socket: GameSocket, channel: string, event: DrawEvent, payload: object): void {
     const nsp = this.io.sockets as unknown as Namespace;
     const adapter = nsp.adapter;
-    if (adapter instanceof CoalescingRedisAdapter) {
-      // Socket.IO's event packet: type 2 (EVENT).
-      const packet = { type: 2, data: [event, payload], nsp: '/' };
-      adapter.sendToOthers(
-        packet as Parameters<CoalescingRedisAdapter['sendToOthers']>[0],
-        [channel],
-        [socket.id],
-      );
-    } else if (this.opts.adapter) {
+    if (!(adapter instanceof CoalescingRedisAdapter) && this.opts.adapter) {
       // An adapter this does not know: its own broadcast reaches the other replicas.
       (socket.to(channel) as unknown as { emit: (e: string, p: unknown) => void }).emit(event, payload);
       return;
     }
-    emitToLocalRoom(nsp, channel, socket.id, [event, payload]);
+    const encoded = eventPacket([event, payload]);
+    if (adapter instanceof CoalescingRedisAdapter) adapter.sendEncodedToOthers(encoded, channel, socket.id);
+    emitToLocalRoom(nsp, channel, socket.id, encoded);
   }
 
   private async chat(socket: GameSocket, input: { text: string }, ack: AnyAck): Promise<void> {

@@ -8,6 +8,8 @@ import {
   uniqueName,
   type TestDatabase,
 } from '@hybrid/tools/test-env';
+import { batchChannel } from '../src/coalescing-adapter';
+import { roomChannel } from '../src/model';
 import { dropRedisPrefix, nthDrawer, Player, startReplica, until, type Replica } from './helpers';
 
 type TurnEnd = { word: string; gained: Record<string, number>; scores: Record<string, number> };
@@ -125,8 +127,13 @@ describe('two replicas sharing rooms through Redis', () => {
       '[1,2]',
       '["x",[[null,1,2,3],[{"nsp":"/"},"r",[],{}],7]]',
       '["x",[[{"nsp":"/","type":2,"data":["draw:clear"]},5,[],{}]]]',
+      // Encoded relays of the wrong shape, for the watcher's own room: rooms not a list, the room
+      // and another, a room that is no string. Were any delivered, the watcher would see a clear.
+      ...[5, [roomChannel(a.roomId), 'other'], [7]].map((rooms) =>
+        JSON.stringify(['x', [['2["draw:clear"]', rooms, ['s'], {}]]]),
+      ),
     ])
-      await redis.publish(`${prefix}socket.io:batch1#/#`, junk);
+      await redis.publish(batchChannel(`${prefix}socket.io`, '/'), junk);
     const before = await relayed(from);
     // Sent without waiting: numbered strokes, an undo after every tenth, a clear after the 30th.
     const sent: string[] = [];
