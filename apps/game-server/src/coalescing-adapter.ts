@@ -5,7 +5,6 @@ import { emitToLocalRoom } from './fast-frames';
 type BroadcastOptions = Parameters<RedisAdapter['broadcast']>[1];
 type Packet = Parameters<RedisAdapter['broadcast']>[0];
 type Namespace = ConstructorParameters<typeof RedisAdapter>[0];
-/** One broadcast on the wire: the packet, its rooms, the rooms it skips, its flags. */
 /**
  * One broadcast on the wire: the packet (an object, or for `sendEncodedToOthers` the text Socket.IO
  * encodes it to), its rooms, the rooms it skips, its flags.

@@ -78,8 +78,8 @@ export const ackPacket = (ackId: number, res: unknown): string => `3${ackId}${JS
  * handler is the whole of its handling.
  *
  * Order: an intercepted event runs before events of the same read that Socket.IO deferred. The
- * caller keeps the order that matters to it (the game sends a drawer's later draw events down
- * Socket.IO's path while an earlier one is on it).
+ * caller keeps the order that matters to it (the game takes every acked draw event here, and
+ * queues a drawer's later draw events behind one that waits for a fresh read of the room).
  */
 export function interceptEvents(
   io: Server,

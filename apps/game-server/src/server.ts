@@ -368,8 +368,7 @@ export class GameServer {
       const value = this.admit(socket, event, payload, ack);
       if (value !== REFUSED) this.handlers[event](socket, value, ack);
     } catch (err) {
-      this.opts.log.error({ err, event }, 'event failed');
-      ack(ackError('BAD_STATE', 'the server could not handle this event; try again'));
+      this.failed(err, event, ack);
     }
     return true;
   };
@@ -398,6 +397,12 @@ export class GameServer {
     socket.onAny(this.onSocketEvent);
     socket.on('disconnect', this.onSocketGone);
     this.fastEvents.attach(socket as unknown as Socket);
+  }
+
+  /** An event whose handling threw: logged, and answered so the client can try again. */
+  private failed(err: unknown, event: ClientEventName, ack: AnyAck): void {
+    this.opts.log.error({ err, event }, 'event failed');
+    ack(ackError('BAD_STATE', 'the server could not handle this event; try again'));
   }
 
   /** An ack that also counts the event's outcome; a second call is ignored. */
@@ -449,8 +454,7 @@ export class GameServer {
       const value = this.admit(socket, event, typeof args[0] === 'function' ? undefined : args[0], ack);
       if (value !== REFUSED) await fn(socket, value, ack);
     } catch (err) {
-      this.opts.log.error({ err, event }, 'event failed');
-      ack(ackError('BAD_STATE', 'the server could not handle this event; try again'));
+      this.failed(err, event, ack);
     }
   }
 
@@ -742,10 +746,7 @@ export class GameServer {
         if (fresh.phase !== 'drawing') return ack(ackError('BAD_STATE', 'not drawing now'));
         this.applyDraw(socket, event, input, at.playerId, fresh, ack);
       })
-      .catch((err: unknown) => {
-        this.opts.log.error({ err, event }, 'event failed');
-        ack(ackError('BAD_STATE', 'the server could not handle this event; try again'));
-      });
+      .catch((err: unknown) => this.failed(err, event, ack));
     socket.data.drawQueue = next;
     void next.then(() => {
       if (socket.data.drawQueue === next) socket.data.drawQueue = undefined;
