@@ -24,6 +24,37 @@ describe('payload validation', () => {
     }
   });
 
+  it('names the failing place at any depth, counts characters as code points and refuses inherited names', () => {
+    const create = clientSchemas['room:create'];
+    expect(create({ nickname: 'Ann', settings: { customWords: ['ok', 'x'.repeat(33)] } })).toEqual({
+      ok: false,
+      message: 'settings.customWords[1] must be at most 32 characters',
+    });
+    expect(
+      clientSchemas['draw:stroke']({ points: [[0, 0], [0.5]], color: '#ff0000', size: 4, tool: 'pen' }),
+    ).toEqual({ ok: false, message: 'points[1] must be a pair' });
+    expect(create({ settings: {} })).toEqual({ ok: false, message: 'nickname is required' });
+    // 24 emoji are 48 UTF-16 units but 24 characters: the nickname limit counts characters.
+    expect(create({ nickname: '😀'.repeat(24) }).ok).toBe(true);
+    expect(create({ nickname: '😀'.repeat(25) })).toEqual({
+      ok: false,
+      message: 'nickname must be at most 24 characters',
+    });
+    // A lone surrogate is one unit, not half of a pair.
+    expect(create({ nickname: '\ud83d'.repeat(24) }).ok).toBe(true);
+    expect(create({ nickname: '\ud83d'.repeat(25) }).ok).toBe(false);
+    for (const key of ['toString', '__proto__', 'constructor'])
+      expect(clientSchemas['draw:undo'](JSON.parse(`{"${key}": 1}`))).toEqual({
+        ok: false,
+        message: `${key} is not allowed`,
+      });
+    // What passes is a copy holding only the schema's keys.
+    const input = { points: [[0.1, 0.2]], color: '#ff0000', size: 4, tool: 'pen' };
+    const r = clientSchemas['draw:stroke'](input);
+    expect(r).toEqual({ ok: true, value: input });
+    expect(r.ok && r.value.points[0]).not.toBe(input.points[0]);
+  });
+
   it('validates room settings ranges and applies defaults', () => {
     expect(clientSchemas['room:create']({ nickname: 'Ann', settings: { rounds: 11 } })).toEqual({
       ok: false,
