@@ -15,13 +15,16 @@ interface EngineSocket {
     writable: boolean;
     perMessageDeflate?: unknown;
     socket?: {
-      _sender?: {
-        sendFrame?: (frame: Buffer[], cb?: () => void) => void;
-        _queue?: unknown[];
-      };
+      _sender?: Partial<WsSender>;
     };
   };
   write(data: unknown, options?: { wsPreEncodedFrame?: Buffer[] }, callback?: () => void): unknown;
+}
+
+/** What this touches of a `ws` Sender. `sendFrame` writes the list's one buffer (or a corked pair). */
+interface WsSender {
+  sendFrame(frame: Buffer[], cb?: () => void): void;
+  _queue: unknown[];
 }
 
 export interface FastFrameStats {
@@ -69,32 +72,21 @@ export function textFrame(text: string): Buffer {
  */
 export function writeFramesDirectly(io: Server): FastFrameStats {
   const stats: FastFrameStats = { direct: 0, directSingle: 0 };
+  statsOf.set(io, stats);
   let lastFrame: Buffer[] | undefined;
-  let lastJoined: Buffer | undefined;
+  let lastJoined: Buffer[] | undefined;
   io.engine.on('connection', (raw: EngineSocket) => {
     const write = raw.write.bind(raw);
     raw.write = (data, options, callback) => {
-      const t = raw.transport;
-      const sender = t.socket?._sender;
-      if (
-        callback !== undefined ||
-        raw.readyState !== 'open' ||
-        t.name !== 'websocket' ||
-        !t.writable ||
-        t.perMessageDeflate ||
-        raw.writeBuffer.length !== 0 ||
-        typeof sender?.sendFrame !== 'function' ||
-        !Array.isArray(sender._queue) ||
-        sender._queue.length !== 0
-      )
-        return write(data, options, callback);
+      const sender = callback === undefined ? idleSender(raw) : undefined;
+      if (!sender) return write(data, options, callback);
       const frame = options?.wsPreEncodedFrame;
       if (frame !== undefined) {
         if (frame !== lastFrame) {
           lastFrame = frame;
-          lastJoined = frame.length === 1 ? frame[0]! : Buffer.concat(frame);
+          lastJoined = [frame.length === 1 ? frame[0]! : Buffer.concat(frame)];
         }
-        sender.sendFrame([lastJoined!]);
+        sender.sendFrame(lastJoined!);
         stats.direct++;
         return raw;
       }
@@ -108,8 +100,37 @@ export function writeFramesDirectly(io: Server): FastFrameStats {
   return stats;
 }
 
-/** Socket.IO's encoding of an event for the default namespace: type 2, then the JSON arguments. */
-export const eventPacket = (data: unknown[]): string => `2${JSON.stringify(data)}`;
+/** Each server's counters, for `emitToLocalRoom`. */
+const statsOf = new WeakMap<object, FastFrameStats>();
+
+/**
+ * The `ws` sender of an Engine.IO socket that a whole frame can be written to now, without
+ * reordering anything: open on the WebSocket transport, not compressing, not waiting on a write,
+ * nothing buffered in Engine.IO or `ws`. Otherwise undefined.
+ */
+function idleSender(raw: EngineSocket): WsSender | undefined {
+  const t = raw.transport;
+  const sender = t.socket?._sender;
+  if (
+    raw.readyState !== 'open' ||
+    t.name !== 'websocket' ||
+    !t.writable ||
+    t.perMessageDeflate ||
+    raw.writeBuffer.length !== 0 ||
+    typeof sender?.sendFrame !== 'function' ||
+    !Array.isArray(sender._queue) ||
+    sender._queue.length !== 0
+  )
+    return undefined;
+  return sender as WsSender;
+}
+
+/**
+ * Socket.IO's encoding of an event with one argument for the default namespace (type 2, then the
+ * JSON arguments), from the argument's JSON text.
+ */
+export const eventPacket = (event: string, payloadJson: string): string =>
+  `2[${JSON.stringify(event)},${payloadJson}]`;
 
 /**
  * Sends an encoded packet (`eventPacket`) to this process's sockets in `room` except the socket
@@ -122,10 +143,20 @@ export const eventPacket = (data: unknown[]): string => `2${JSON.stringify(data)
 export function emitToLocalRoom(nsp: Namespace, room: string, except: string, encoded: string): void {
   const ids = nsp.adapter.rooms.get(room);
   if (!ids || (ids.size === 1 && ids.has(except))) return;
-  const options = { wsPreEncodedFrame: [textFrame(`4${encoded}`)] };
+  const frame = [textFrame(`4${encoded}`)];
+  let options: { wsPreEncodedFrame: Buffer[] } | undefined;
+  let direct = 0;
   for (const id of ids) {
     if (id === except) continue;
-    const socket = nsp.sockets.get(id);
-    if (socket) (socket.conn as unknown as EngineSocket).write(encoded, options);
+    const conn = nsp.sockets.get(id)?.conn as unknown as EngineSocket | undefined;
+    if (!conn) continue;
+    // Written here when it can be (the same list for every recipient), else through Engine.IO.
+    const sender = idleSender(conn);
+    if (sender) {
+      sender.sendFrame(frame);
+      direct++;
+    } else conn.write(encoded, (options ??= { wsPreEncodedFrame: frame }));
   }
+  const stats = statsOf.get(nsp.server);
+  if (stats) stats.direct += direct;
 }

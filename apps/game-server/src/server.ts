@@ -180,7 +180,11 @@ export class GameServer {
   private readonly drawRoomReads = { missing: 0, stale: 0, queued: 0 };
   /** Client events by name and outcome (`ok` or the error code): a bounded label set. */
   private readonly events: Counter<'event' | 'outcome'> | undefined;
-  private readonly okCounts = new Map<ClientEventName, { inc(): void }>();
+  /**
+   * Events answered `ok`, by event, added to `game_client_events_total` when it is read: a labelled
+   * prom-client increment hashes its labels each time, and every stroke is one.
+   */
+  private readonly okCounts = new Map<ClientEventName, number>();
 
   constructor(
     http: HttpServer,
@@ -190,11 +194,20 @@ export class GameServer {
     this.t = opts.timing;
     if (opts.metrics) {
       const registers = [opts.metrics];
+      const okCounts = this.okCounts;
+      const okCounted = new Map<ClientEventName, number>();
       this.events = new Counter({
         name: 'game_client_events_total',
         help: 'Client events handled, by event and outcome (ok or the error code)',
         labelNames: ['event', 'outcome'] as const,
         registers,
+        collect() {
+          for (const [event, n] of okCounts) {
+            const since = n - (okCounted.get(event) ?? 0);
+            if (since > 0) this.inc({ event, outcome: 'ok' }, since);
+            okCounted.set(event, n);
+          }
+        },
       });
       const sockets = () => this.localSockets();
       const store = this.store;
@@ -413,12 +426,7 @@ export class GameServer {
       acked = true;
       if (this.events) {
         if (!res.ok) this.events.inc({ event, outcome: res.error.code });
-        else {
-          // The labelled child of the common outcome, looked up once per event name.
-          let ok = this.okCounts.get(event);
-          if (!ok) this.okCounts.set(event, (ok = this.events.labels({ event, outcome: 'ok' })));
-          ok.inc();
-        }
+        else this.okCounts.set(event, (this.okCounts.get(event) ?? 0) + 1);
       }
       safeAck(send, res);
     };
@@ -758,6 +766,9 @@ export class GameServer {
    * first), then queues the store write on the same connection (so a late joiner's read sees it).
    * A drawing that reached MAX_OPS is remembered for the rest of the turn and refuses more strokes
    * and fills.
+   *
+   * A stroke or fill is encoded to JSON once: the relay (the payload with the drawer's id added)
+   * and the stored operation (`{"type":"stroke","stroke":…}`) are both built from that text.
    */
   private applyDraw(
     socket: GameSocket,
@@ -767,40 +778,51 @@ export class GameServer {
     room: RoomRec,
     ack: AnyAck,
   ): void {
-    const turn = `${room.id}:${room.turnStartedAt}`;
     const adds = event === 'draw:stroke' || event === 'draw:fill';
-    if (adds && this.fullDrawings.has(turn))
+    const turn = this.fullDrawings.size === 0 ? undefined : `${room.id}:${room.turnStartedAt}`;
+    if (adds && turn !== undefined && this.fullDrawings.has(turn))
       return ack(ackError('BAD_STATE', 'the drawing is full; undo or clear first'));
-    this.relayToRoom(socket, roomChannel(room.id), event, { ...(input as object), playerId });
+    const body = JSON.stringify(input);
+    this.relayToRoom(socket, roomChannel(room.id), event, withPlayerId(body, playerId));
     ack(ackOk(null));
-    let write: Promise<unknown>;
-    if (event === 'draw:stroke')
-      write = this.store.pushOp(room.id, { type: 'stroke', stroke: input as Stroke });
-    else if (event === 'draw:fill') write = this.store.pushOp(room.id, { type: 'fill', fill: input as Fill });
-    else if (event === 'draw:undo') write = this.store.popOp(room.id);
-    else write = this.store.clearOps(room.id);
-    if (!adds) this.fullDrawings.delete(turn);
-    write.then(
+    if (!adds) {
+      if (turn !== undefined) this.fullDrawings.delete(turn);
+      const write = event === 'draw:undo' ? this.store.popOp(room.id) : this.store.clearOps(room.id);
+      write.catch((err: unknown) => this.drawWriteFailed(err, room.id, event));
+      return;
+    }
+    const op =
+      event === 'draw:stroke' ? `{"type":"stroke","stroke":${body}}` : `{"type":"fill","fill":${body}}`;
+    this.store.pushOp(room.id, op).then(
       (stored) => {
-        if (stored !== false) return;
+        if (stored) return;
         if (this.fullDrawings.size > 10000) this.fullDrawings.clear();
-        this.fullDrawings.add(turn);
+        this.fullDrawings.add(`${room.id}:${room.turnStartedAt}`);
       },
-      (err: unknown) =>
-        this.opts.log.warn({ err, roomId: room.id, event }, 'could not store a drawing operation'),
+      (err: unknown) => this.drawWriteFailed(err, room.id, event),
     );
   }
 
-  /** Sends an event to everyone in `channel` but `socket`, on every replica. */
-  private relayToRoom(socket: GameSocket, channel: string, event: DrawEvent, payload: object): void {
+  private drawWriteFailed(err: unknown, roomId: string, event: DrawEvent): void {
+    this.opts.log.warn({ err, roomId, event }, 'could not store a drawing operation');
+  }
+
+  /**
+   * Sends a draw event to everyone in `channel` but `socket`, on every replica. `payload` is the
+   * event's payload as JSON text.
+   */
+  private relayToRoom(socket: GameSocket, channel: string, event: DrawEvent, payload: string): void {
     const nsp = this.io.sockets as unknown as Namespace;
     const adapter = nsp.adapter;
     if (!(adapter instanceof CoalescingRedisAdapter) && this.opts.adapter) {
       // An adapter this does not know: its own broadcast reaches the other replicas.
-      (socket.to(channel) as unknown as { emit: (e: string, p: unknown) => void }).emit(event, payload);
+      (socket.to(channel) as unknown as { emit: (e: string, p: unknown) => void }).emit(
+        event,
+        JSON.parse(payload),
+      );
       return;
     }
-    const encoded = eventPacket([event, payload]);
+    const encoded = eventPacket(event, payload);
     if (adapter instanceof CoalescingRedisAdapter) adapter.sendEncodedToOthers(encoded, channel, socket.id);
     emitToLocalRoom(nsp, channel, socket.id, encoded);
   }
@@ -886,4 +908,13 @@ function safeAck(ack: AnyAck, res: Ack<unknown>): void {
   } catch {
     // A client-side ack cannot fail the server.
   }
+}
+
+/**
+ * A draw event's payload as relayed, from the validated payload's JSON object text: its keys,
+ * then the drawer's `playerId` (what `{ ...input, playerId }` encodes to).
+ */
+export function withPlayerId(body: string, playerId: string): string {
+  const id = `"playerId":${JSON.stringify(playerId)}}`;
+  return body === '{}' ? `{${id}` : `${body.slice(0, -1)},${id}`;
 }

@@ -1,4 +1,6 @@
 import { ackPacket, readEvent } from '../src/event-fast-path';
+import { eventPacket } from '../src/fast-frames';
+import { withPlayerId } from '../src/server';
 
 // Socket.IO v4 packets as Engine.IO hands them over (its `4` message type already stripped): type
 // `2` event or `3` ack, then `/nsp,` unless the namespace is `/`, then the ack id, then the JSON
@@ -44,5 +46,19 @@ describe('ackPacket', () => {
     expect(ackPacket(12, res)).toBe(
       '312[{"ok":false,"error":{"code":"RATE_LIMITED","message":"slow \\"down\\""}}]',
     );
+  });
+});
+
+describe('the relayed payload', () => {
+  it("is the validated payload's JSON with the drawer's id added, as encoding both together gives", () => {
+    const inputs = [
+      {},
+      { points: [[0.1, 0.2]], color: '#123456', size: 3, tool: 'pen' },
+      { x: 0.5, y: 1, color: '#ABCDEF' },
+    ];
+    for (const input of inputs)
+      for (const playerId of ['p1', 'quote"and\\slash', '한글 😀'])
+        expect(withPlayerId(JSON.stringify(input), playerId)).toBe(JSON.stringify({ ...input, playerId }));
+    expect(eventPacket('draw:fill', '{"x":0}')).toBe(`2${JSON.stringify(['draw:fill', { x: 0 }])}`);
   });
 });

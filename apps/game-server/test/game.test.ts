@@ -189,6 +189,11 @@ describe('DrawGuess over Redis and PostgreSQL', () => {
     const sync2 = later.next<{ ops: unknown[] }>('draw:sync');
     await later.join(ps[0]!.code);
     expect((await sync2).ops).toEqual([]);
+    // An undo with nothing left to undo is answered and changes nothing: drawing goes on.
+    await drawer.ok('draw:undo', {});
+    const after = later.next<{ points: number[][] }>('draw:stroke');
+    await drawer.ok('draw:stroke', stroke(0.4));
+    expect((await after).points[0]![0]).toBe(0.4);
   });
 
   it("keeps a drawer's draw events in order, with this replica's copy of the room fresh or invalidated", async () => {
