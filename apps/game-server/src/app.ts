@@ -76,16 +76,18 @@ export function createGameService(): ServiceDefinition & { game: () => GameServe
       let relay: ReturnType<typeof createCoalescingAdapter> | undefined;
       if (redisUrl && ctx.redis) {
         const sub = createRedis(redisUrl, log);
-        // Auto-pipelined: the relays and drawing writes of one event-loop turn go out in one write.
-        const pub = createRedis(redisUrl, log, { enableAutoPipelining: true });
         const adapterSub = createRedis(redisUrl, log);
+        // The store's commands and the adapter's publishes share one auto-pipelined connection: the
+        // drawing writes and the relays of one event-loop turn reach Redis in one write, where two
+        // connections made two writes, each waking Redis. (The key prefix applies to keys, not to
+        // the adapter's channels, which carry the prefix in their names.)
         const hot = createRedis(redisUrl, log, {
           keyPrefix: config.string('REDIS_KEY_PREFIX'),
           enableAutoPipelining: true,
         });
-        extra.push(sub, pub, adapterSub, hot);
+        extra.push(sub, adapterSub, hot);
         store = new RedisStore(hot, sub, prefix);
-        relay = createCoalescingAdapter(pub, adapterSub, { key: `${prefix}socket.io` });
+        relay = createCoalescingAdapter(hot, adapterSub, { key: `${prefix}socket.io` });
       } else {
         store = new MemoryStore();
       }

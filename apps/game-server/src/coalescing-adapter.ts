@@ -73,8 +73,13 @@ export class CoalescingRedisAdapter extends RedisAdapter {
   ) {
     super(nsp, pub, sub, opts);
     this.batchChannel = batchChannel(opts.key, nsp.name);
+    // Every replica subscribes to the channel it publishes on, so it gets its own batches back:
+    // those are known by their first bytes and dropped before they are parsed.
+    const own = Buffer.from(`[${JSON.stringify(this.uid)},`);
     this.onBatchMessage = (channel, message) => {
-      if (channel.toString() === this.batchChannel) this.receive(message);
+      if (channel.toString() !== this.batchChannel) return;
+      if (message.length >= own.length && message.compare(own, 0, own.length, 0, own.length) === 0) return;
+      this.receive(message);
     };
     void sub.subscribe(this.batchChannel).catch(() => undefined);
     sub.on('messageBuffer', this.onBatchMessage);
