@@ -194,6 +194,15 @@ describe('DrawGuess over Redis and PostgreSQL', () => {
     const after = later.next<{ points: number[][] }>('draw:stroke');
     await drawer.ok('draw:stroke', stroke(0.4));
     expect((await after).points[0]![0]).toBe(0.4);
+    await drawer.ok('draw:fill', { x: 0.25, y: 0.75, color: '#00ff00' });
+    // What is stored is what was drawn, without the relay's playerId.
+    const last = player('last');
+    const sync3 = last.next<{ ops: unknown[] }>('draw:sync');
+    await last.join(ps[0]!.code);
+    expect((await sync3).ops).toEqual([
+      { type: 'stroke', stroke: stroke(0.4) },
+      { type: 'fill', fill: { x: 0.25, y: 0.75, color: '#00ff00' } },
+    ]);
   });
 
   it("keeps a drawer's draw events in order, with this replica's copy of the room fresh or invalidated", async () => {
