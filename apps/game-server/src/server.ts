@@ -9,10 +9,8 @@ import {
   type ClientEventName,
   type ClientToServerEvents,
   type ErrorCode,
-  type Fill,
   type RoomSettings,
   type ServerToClientEvents,
-  type Stroke,
 } from '@hybrid/game-protocol';
 import type { Logger } from '@hybrid/service-kit';
 import { Counter, Gauge, type Registry } from 'prom-client';
