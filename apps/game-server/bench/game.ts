@@ -93,11 +93,18 @@ interface Figures {
   cpuUs?: number;
 }
 
+/** The p-quantile of sorted values. */
+const quantile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
+
 /** Latency recorder shared by both kinds of clients: seq -> send time, per room. */
 class Recorder {
   sent = 0;
   delivered = 0;
   readonly lat: number[] = [];
+  /** With replicas: latencies of deliveries by the drawer's replica, and by the other one. */
+  readonly latLocal: number[] = [];
+  readonly latRemote: number[] = [];
   /** Receive times, for BENCH_TIMELINE. */
   readonly at: number[] = [];
   readonly sentAt: Map<number, number>[] = Array.from({ length: ROOMS }, () => new Map());
@@ -105,12 +112,13 @@ class Recorder {
     this.sent++;
     this.sentAt[room]!.set(seq, performance.now());
   }
-  onReceive(room: number, seq: number) {
+  onReceive(room: number, seq: number, remote = false) {
     const t = this.sentAt[room]!.get(seq);
     if (t === undefined) return;
     this.delivered++;
     const now = performance.now();
     this.lat.push(now - t);
+    (remote ? this.latRemote : this.latLocal).push(now - t);
     if (process.env.BENCH_TIMELINE) this.at.push(now);
   }
   /** The worst latency in each 250 ms of the run: shows whether the tail is stalls or steady. */
@@ -123,9 +131,20 @@ class Recorder {
     });
     return Array.from(worst, (x) => (x ?? 0).toFixed(0)).join(' ');
   }
+  /**
+   * With replicas: p50/p99 of the deliveries by the drawer's own replica and by the other one,
+   * which went through Redis.
+   */
+  split(): string {
+    const f = (xs: number[]) => {
+      const sorted = [...xs].sort((a, b) => a - b);
+      return `p50 ${quantile(sorted, 0.5).toFixed(2)} ms  p99 ${quantile(sorted, 0.99).toFixed(2)} ms`;
+    };
+    return `by the drawer's replica ${f(this.latLocal)}; through Redis ${f(this.latRemote)}`;
+  }
   figures(name: string): Figures {
     const sorted = [...this.lat].sort((a, b) => a - b);
-    const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
+    const q = (p: number) => quantile(sorted, p);
     return {
       name,
       delivered: this.delivered,
@@ -203,7 +222,11 @@ async function benchRaw(replicas = 1): Promise<Figures> {
       const ws = new WebSocket(`ws://127.0.0.1:${procs[(r + c) % replicas]!.port}/?room=${r}`);
       if (c > 0)
         ws.on('message', (d) =>
-          rec.onReceive(r, seqOf(JSON.parse(d.toString()) as { points: [number, number][] })),
+          rec.onReceive(
+            r,
+            seqOf(JSON.parse(d.toString()) as { points: [number, number][] }),
+            c % replicas !== 0,
+          ),
         );
       room.push(ws);
     }
@@ -224,6 +247,7 @@ async function benchRaw(replicas = 1): Promise<Figures> {
   for (const room of clients) for (const ws of room) ws.terminate();
   await Promise.all(procs.map((p) => stop(p.child)));
   if (process.env.BENCH_TIMELINE) console.log(`  worst ms per 250 ms: ${rec.timeline()}`);
+  if (replicas > 1) console.log(`  deliveries ${rec.split()}`);
   return {
     ...rec.figures(replicas > 1 ? `raw ws relay x${replicas} + Redis` : 'raw ws relay'),
     rss: mem.map((m) => `${m.rss.toFixed(0)} MB (peak ${m.peak.toFixed(0)})`).join(', '),
@@ -332,7 +356,9 @@ async function benchGame(replicas: number): Promise<Figures> {
       const s = room[c]!;
       const j = await s.call('room:join', { code, nickname: `p${c}` });
       if (!j.ok) throw new Error(`join failed: ${JSON.stringify(j)}`);
-      s.on('draw:stroke', (p) => rec.onReceive(r, seqOf(p as { points: [number, number][] })));
+      s.on('draw:stroke', (p) =>
+        rec.onReceive(r, seqOf(p as { points: [number, number][] }), c % servers.length !== 0),
+      );
     }
     const started = await room[0]!.call('game:start', {});
     if (!started.ok) throw new Error(`start failed: ${JSON.stringify(started)}`);
@@ -404,6 +430,7 @@ async function benchGame(replicas: number): Promise<Figures> {
   if (process.env.BENCH_SERVER_OUT) for (const s of servers) console.log(s.out());
   if (refused) console.log(`  (${refused} strokes refused by the server)`);
   if (process.env.BENCH_TIMELINE) console.log(`  worst ms per 250 ms: ${rec.timeline()}`);
+  if (replicas > 1) console.log(`  deliveries ${rec.split()}`);
   return {
     ...rec.figures(replicas > 1 ? `game server x${replicas} + Redis` : 'game server'),
     rss: mem
