@@ -5,7 +5,8 @@ import { freePort, processCpu, scrapeMetrics } from '@hybrid/tools/test-env';
 // `ws` (bench/reference/ws-relay.ts), drives both with the same load on loopback (rooms of N clients, one
 // drawer per room sending strokes at a fixed rate), and prints delivered/expected, p50/p99
 // delivery latency, their ratio to the reference and the server's RSS. Then the same with two
-// replicas sharing Redis. The reference and the servers take turns, --repeat times; the verdict
+// replicas sharing Redis, with the p50/p99 of the deliveries by the drawer's own replica and of
+// those through Redis. The reference and the servers take turns, --repeat times; the verdict
 // is the median ratio, since one loaded 2-core run can swing a p99 by half. Bounded: fixed client
 // count, duration and repeats.
 //
