@@ -46,7 +46,7 @@ function validator<T>(check: Check<T>): Validator<T> {
 
 const refuse = (reason: string) => new Failure('', reason);
 
-/** Code points in `s` (what a person counts as characters, emoji included), without splitting it. */
+/** Code points in `s` (a surrogate pair counts once, as in `[...s].length`), without splitting it. */
 function codePoints(s: string): number {
   let n = s.length;
   for (let i = 0; i < s.length; i++) {
