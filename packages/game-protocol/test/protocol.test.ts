@@ -48,6 +48,18 @@ describe('payload validation', () => {
         ok: false,
         message: `${key} is not allowed`,
       });
+    // Random strings of UTF-16 units, surrogates whole and lone among them: the limit counts what
+    // `[...s]` counts.
+    const units = [0x41, 0x20, 0xac00, 0xd83d, 0xde00, 0xdbff, 0xdc00];
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    for (let i = 0; i < 2000; i++) {
+      const s = String.fromCharCode(
+        ...Array.from({ length: next() % 40 }, () => units[next() % units.length]!),
+      );
+      const n = [...s.trim()].length;
+      expect(create({ nickname: s }).ok).toBe(n >= 1 && n <= 24);
+    }
     // What passes is a copy holding only the schema's keys.
     const input = { points: [[0.1, 0.2]], color: '#ff0000', size: 4, tool: 'pen' };
     const r = clientSchemas['draw:stroke'](input);
