@@ -8,9 +8,12 @@ import {
   type Ack,
   type ClientEventName,
   type ClientToServerEvents,
+  type DrawOp,
   type ErrorCode,
+  type Fill,
   type RoomSettings,
   type ServerToClientEvents,
+  type Stroke,
 } from '@hybrid/game-protocol';
 import type { Logger } from '@hybrid/service-kit';
 import { Counter, Gauge, type Registry } from 'prom-client';
@@ -776,7 +779,7 @@ export class GameServer {
     ack: AnyAck,
   ): void {
     const adds = event === 'draw:stroke' || event === 'draw:fill';
-    const turn = this.fullDrawings.size === 0 ? undefined : `${room.id}:${room.turnStartedAt}`;
+    const turn = this.fullDrawings.size === 0 ? undefined : turnKey(room);
     if (adds && turn !== undefined && this.fullDrawings.has(turn))
       return ack(ackError('BAD_STATE', 'the drawing is full; undo or clear first'));
     const body = JSON.stringify(input);
@@ -788,17 +791,18 @@ export class GameServer {
       write.catch((err: unknown) => this.drawWriteFailed(err, room.id, event));
       return;
     }
-    // Encoded on its own rather than pieced together from `body`: the in-memory store keeps a
-    // drawing's operations for the rest of the turn, and a string built by concatenation keeps
-    // its pieces (34 more bytes of heap per 128-character operation, measured).
-    const op = JSON.stringify(
-      event === 'draw:stroke' ? { type: 'stroke', stroke: input } : { type: 'fill', fill: input },
-    );
+    // The store encodes the operation on its own rather than from `body`: the in-memory store
+    // keeps a drawing's operations for the rest of the turn, and a string built by concatenation
+    // keeps its pieces (34 more bytes of heap per 128-character operation, measured).
+    const op: DrawOp =
+      event === 'draw:stroke'
+        ? { type: 'stroke', stroke: input as Stroke }
+        : { type: 'fill', fill: input as Fill };
     this.store.pushOp(room.id, op).then(
       (stored) => {
         if (stored) return;
         if (this.fullDrawings.size > 10000) this.fullDrawings.clear();
-        this.fullDrawings.add(`${room.id}:${room.turnStartedAt}`);
+        this.fullDrawings.add(turnKey(room));
       },
       (err: unknown) => this.drawWriteFailed(err, room.id, event),
     );
@@ -910,6 +914,9 @@ function safeAck(ack: AnyAck, res: Ack<unknown>): void {
     // A client-side ack cannot fail the server.
   }
 }
+
+/** A room's current turn, as `fullDrawings` knows it. */
+const turnKey = (room: RoomRec): string => `${room.id}:${room.turnStartedAt}`;
 
 /**
  * A draw event's payload as relayed, from the validated payload's JSON object text: its keys,

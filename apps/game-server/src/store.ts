@@ -33,8 +33,8 @@ export interface Store {
   allRooms(): Promise<RoomRec[]>;
   /** Rooms whose timer is due. */
   dueRooms(now: number, limit: number): Promise<string[]>;
-  /** Appends an operation, given as its JSON text (a `DrawOp`); false when the drawing is full. */
-  pushOp(roomId: string, op: string): Promise<boolean>;
+  /** Appends an operation; false when the drawing is full. */
+  pushOp(roomId: string, op: DrawOp): Promise<boolean>;
   popOp(roomId: string): Promise<boolean>;
   clearOps(roomId: string): Promise<void>;
   ops(roomId: string): Promise<DrawOp[]>;
@@ -122,11 +122,11 @@ export class MemoryStore implements Store {
     }
     return out;
   }
-  async pushOp(roomId: string, op: string) {
+  async pushOp(roomId: string, op: DrawOp) {
     let list = this.drawings.get(roomId);
     if (!list) this.drawings.set(roomId, (list = []));
     if (list.length >= MAX_OPS) return false;
-    list.push(op);
+    list.push(JSON.stringify(op));
     return true;
   }
   async popOp(roomId: string) {
@@ -307,9 +307,9 @@ export class RedisStore implements Store {
    * that touches a drawing sends the queued operations first, on the same connection, so Redis
    * sees them in the order they were made.
    */
-  pushOp(roomId: string, op: string): Promise<boolean> {
+  pushOp(roomId: string, op: DrawOp): Promise<boolean> {
     return new Promise((resolve, reject) => {
-      this.pendingOps.push({ key: `ops:${roomId}`, op, resolve, reject });
+      this.pendingOps.push({ key: `ops:${roomId}`, op: JSON.stringify(op), resolve, reject });
       this.opsFlush ??= setImmediate(() => this.flushOps());
     });
   }
