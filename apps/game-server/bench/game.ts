@@ -12,7 +12,8 @@ import { freePort, processCpu, scrapeMetrics } from '@hybrid/tools/test-env';
 //
 // For experiments: BENCH_NODE_OPTIONS replaces the catalog's NODE_OPTIONS, BENCH_NODE_ARGS adds
 // node arguments (e.g. --trace-gc), BENCH_SERVER_OUT=1 prints the servers' output, BENCH_CPU_PROF=1
-// writes CPU profiles to /tmp/gs-prof (the reference's to /tmp/gs-prof/reference), BENCH_TIMELINE=1 prints the worst latency of every 250 ms.
+// writes CPU profiles to /tmp/gs-prof (the reference's to /tmp/gs-prof/reference), BENCH_PERF_MAP=1
+// runs the servers and the reference with --perf-basic-prof (for `perf record`), BENCH_TIMELINE=1 prints the worst latency of every 250 ms.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -202,6 +203,7 @@ async function benchRaw(replicas = 1): Promise<Figures> {
     const p = startProc(
       [
         ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/gs-prof/reference'] : []),
+        ...(process.env.BENCH_PERF_MAP ? ['--perf-basic-prof'] : []),
         '--import',
         'tsx',
         'bench/reference/ws-relay.ts',
@@ -331,6 +333,7 @@ async function benchGame(replicas: number): Promise<Figures> {
     const p = startProc(
       [
         ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/gs-prof'] : []),
+        ...(process.env.BENCH_PERF_MAP ? ['--perf-basic-prof'] : []),
         ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
         'dist/main.js',
       ],
