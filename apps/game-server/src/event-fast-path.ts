@@ -1,4 +1,5 @@
 import type { Server, Socket } from 'socket.io';
+import { writeAtTurnEnd, type EngineSocket } from './fast-frames';
 
 /** An event read off the wire by `interceptEvents`. */
 export interface WireEvent {
@@ -20,7 +21,6 @@ interface EngineConn {
   on(event: 'data', fn: (data: unknown) => void): unknown;
   off(event: 'data', fn: (data: unknown) => void): unknown;
   listeners(event: 'data'): ((data: unknown) => void)[];
-  write(data: string): unknown;
 }
 
 /** Socket.IO's packet types (socket.io-parser): `2` is an event. */
@@ -124,7 +124,11 @@ export function interceptEvents(
   };
 }
 
-/** Sends the ack of an intercepted event, as Socket.IO would. */
+/**
+ * Sends the ack of an intercepted event, as Socket.IO would, at the end of this event-loop turn
+ * (`writeAtTurnEnd`: after the relays of the other events read in this turn, and before anything
+ * else sent to this client).
+ */
 export function sendAck(socket: Socket, ackId: number, res: unknown): void {
-  if (socket.connected) (socket.conn as unknown as EngineConn).write(ackPacket(ackId, res));
+  if (socket.connected) writeAtTurnEnd(socket.conn as unknown as EngineSocket, ackPacket(ackId, res));
 }

@@ -7,18 +7,20 @@ import type { Namespace, Server } from 'socket.io';
  * anything differs (versions are pinned by the lockfile; a test fails if the fast path stops
  * being taken).
  */
-interface EngineSocket {
+export interface EngineSocket {
   readyState: string;
   writeBuffer: unknown[];
-  transport: {
-    name: string;
-    writable: boolean;
-    perMessageDeflate?: unknown;
-    socket?: {
-      _sender?: Partial<WsSender>;
-    };
-  };
+  transport: EngineTransport;
   write(data: unknown, options?: { wsPreEncodedFrame?: Buffer[] }, callback?: () => void): unknown;
+}
+
+interface EngineTransport {
+  name: string;
+  writable: boolean;
+  perMessageDeflate?: unknown;
+  socket?: {
+    _sender?: Partial<WsSender>;
+  };
 }
 
 /** What this touches of a `ws` Sender. `sendFrame` writes the list's one buffer (or a corked pair). */
@@ -77,7 +79,9 @@ export function writeFramesDirectly(io: Server): FastFrameStats {
   let lastJoined: Buffer[] | undefined;
   io.engine.on('connection', (raw: EngineSocket) => {
     const write = raw.write.bind(raw);
+    hooked.add(raw);
     raw.write = (data, options, callback) => {
+      if (later.size !== 0) writeWaiting(raw);
       const sender = callback === undefined ? idleSender(raw) : undefined;
       if (!sender) return write(data, options, callback);
       const frame = options?.wsPreEncodedFrame;
@@ -103,26 +107,80 @@ export function writeFramesDirectly(io: Server): FastFrameStats {
 /** Each server's counters, for `emitToLocalRoom`. */
 const statsOf = new WeakMap<object, FastFrameStats>();
 
+/** The connections whose writes pass through `writeFramesDirectly`. */
+const hooked = new WeakSet<EngineSocket>();
+/** Packets waiting for the end of this event-loop turn, by connection (`writeAtTurnEnd`). */
+let later = new Map<EngineSocket, string[]>();
+
 /**
- * The `ws` sender of an Engine.IO socket that a whole frame can be written to now, without
- * reordering anything: open on the WebSocket transport, not compressing, not waiting on a write,
- * nothing buffered in Engine.IO or `ws`. Otherwise undefined.
+ * Writes `packet` (a Socket.IO packet, as Engine.IO's `write` takes it) to `conn` at the end of
+ * this event-loop turn, in the check phase (`setImmediate`) that follows the reads of this turn.
+ *
+ * For acks of draw events: under load one turn reads many drawers' strokes, and each stroke's
+ * relays are what the rest of the room waits for. Writing the drawers' acks after all of them
+ * takes one write per stroke off the path of every later relay in the turn; an ack waits for
+ * that turn's reads to be handled, no longer.
+ *
+ * Nothing is reordered. Anything else written to `conn` before then (through Engine.IO, or a room
+ * relay from `emitToLocalRoom`) first writes what is waiting. A connection whose writes do not
+ * pass through `writeFramesDirectly` is written at once.
  */
+export function writeAtTurnEnd(conn: EngineSocket, packet: string): void {
+  if (!hooked.has(conn)) {
+    conn.write(packet);
+    return;
+  }
+  if (later.size === 0) setImmediate(writeAllWaiting);
+  const waiting = later.get(conn);
+  if (waiting) waiting.push(packet);
+  else later.set(conn, [packet]);
+}
+
+/** Writes what waits for `conn`, if anything. */
+function writeWaiting(conn: EngineSocket): void {
+  const waiting = later.get(conn);
+  if (!waiting) return;
+  later.delete(conn);
+  for (const packet of waiting) conn.write(packet);
+}
+
+function writeAllWaiting(): void {
+  const batch = later;
+  later = new Map();
+  for (const [conn, waiting] of batch) for (const packet of waiting) conn.write(packet);
+}
+
+/**
+ * The `ws` sender under `t`, when a whole frame can be written to it: the WebSocket transport,
+ * not compressing. Otherwise undefined.
+ */
+function wsSenderOf(t: EngineTransport): WsSender | undefined {
+  const sender = t.socket?._sender;
+  return t.name === 'websocket' &&
+    !t.perMessageDeflate &&
+    typeof sender?.sendFrame === 'function' &&
+    Array.isArray(sender._queue)
+    ? (sender as WsSender)
+    : undefined;
+}
+
+/**
+ * Whether a whole frame can be written to `sender` (`wsSenderOf(t)`) now without reordering
+ * anything: `raw` is open on `t`, which is not waiting on a write, and nothing is buffered in
+ * Engine.IO or `ws`.
+ */
+const idle = (raw: EngineSocket, t: EngineTransport, sender: WsSender): boolean =>
+  raw.readyState === 'open' &&
+  raw.transport === t &&
+  t.writable &&
+  raw.writeBuffer.length === 0 &&
+  sender._queue.length === 0;
+
+/** The `ws` sender of an Engine.IO socket when a whole frame can be written to it now, else undefined. */
 function idleSender(raw: EngineSocket): WsSender | undefined {
   const t = raw.transport;
-  const sender = t.socket?._sender;
-  if (
-    raw.readyState !== 'open' ||
-    t.name !== 'websocket' ||
-    !t.writable ||
-    t.perMessageDeflate ||
-    raw.writeBuffer.length !== 0 ||
-    typeof sender?.sendFrame !== 'function' ||
-    !Array.isArray(sender._queue) ||
-    sender._queue.length !== 0
-  )
-    return undefined;
-  return sender as WsSender;
+  const sender = wsSenderOf(t);
+  return sender && idle(raw, t, sender) ? sender : undefined;
 }
 
 /**
@@ -133,26 +191,69 @@ export const eventPacket = (event: string, payloadJson: string): string =>
   `2[${JSON.stringify(event)},${payloadJson}]`;
 
 /**
+ * A member of a room as a relay writes to it: its connection, and the transport and `ws` sender
+ * last seen under it (refreshed when the connection changes transport).
+ */
+interface Sink {
+  readonly id: string;
+  readonly conn: EngineSocket;
+  transport: EngineTransport;
+  sender: WsSender | undefined;
+}
+
+/** Each namespace's rooms as lists of sinks, built on a room's first relay and dropped when its members change. */
+const sinksOf = new WeakMap<Namespace, Map<string, Sink[]>>();
+
+function roomSinks(nsp: Namespace, room: string): Sink[] | undefined {
+  let rooms = sinksOf.get(nsp);
+  if (!rooms) {
+    const byRoom = (rooms = new Map<string, Sink[]>());
+    sinksOf.set(nsp, byRoom);
+    const drop = (r: string) => byRoom.delete(r);
+    for (const event of ['join-room', 'leave-room', 'delete-room']) nsp.adapter.on(event, drop);
+  }
+  let sinks = rooms.get(room);
+  if (sinks) return sinks;
+  const ids = nsp.adapter.rooms.get(room);
+  if (!ids) return undefined;
+  sinks = [];
+  for (const id of ids) {
+    const conn = nsp.sockets.get(id)?.conn as unknown as EngineSocket | undefined;
+    if (conn) sinks.push({ id, conn, transport: conn.transport, sender: wsSenderOf(conn.transport) });
+  }
+  rooms.set(room, sinks);
+  return sinks;
+}
+
+/**
  * Sends an encoded packet (`eventPacket`) to this process's sockets in `room` except the socket
  * `except`, as a room broadcast through Socket.IO's in-memory adapter would: framed once, written
  * to each. What it skips is the broadcast's own machinery (an operator, sets of rooms and of
  * skipped sockets, a search of the payload for binary data, the encoding): about 7% of a relayed
  * stroke's profiled time. Only for the default namespace and JSON payloads; the caller sends the
  * packet to other replicas itself.
+ *
+ * The room's members are kept as a list of their connections (`roomSinks`), rebuilt when the
+ * adapter reports a join or a leave: a relay then reaches each connection without looking its
+ * socket up by id.
  */
 export function emitToLocalRoom(nsp: Namespace, room: string, except: string, encoded: string): void {
-  const ids = nsp.adapter.rooms.get(room);
-  if (!ids || (ids.size === 1 && ids.has(except))) return;
+  const sinks = roomSinks(nsp, room);
+  if (!sinks || (sinks.length === 1 && sinks[0]!.id === except)) return;
   const frame = [textFrame(`4${encoded}`)];
   let options: { wsPreEncodedFrame: Buffer[] } | undefined;
   let direct = 0;
-  for (const id of ids) {
-    if (id === except) continue;
-    const conn = nsp.sockets.get(id)?.conn as unknown as EngineSocket | undefined;
-    if (!conn) continue;
+  for (const sink of sinks) {
+    if (sink.id === except) continue;
+    const conn = sink.conn;
+    if (later.size !== 0) writeWaiting(conn);
+    if (conn.transport !== sink.transport) {
+      sink.transport = conn.transport;
+      sink.sender = wsSenderOf(conn.transport);
+    }
     // Written here when it can be (the same list for every recipient), else through Engine.IO.
-    const sender = idleSender(conn);
-    if (sender) {
+    const sender = sink.sender;
+    if (sender !== undefined && idle(conn, sink.transport, sender)) {
       sender.sendFrame(frame);
       direct++;
     } else conn.write(encoded, (options ??= { wsPreEncodedFrame: frame }));

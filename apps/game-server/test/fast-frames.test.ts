@@ -1,6 +1,19 @@
 import type { EventEmitter } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Server, type Namespace } from 'socket.io';
+import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
 import WebSocket from 'ws';
-import { textFrame } from '../src/fast-frames';
+import {
+  emitToLocalRoom,
+  eventPacket,
+  textFrame,
+  writeAtTurnEnd,
+  writeFramesDirectly,
+  type EngineSocket,
+  type FastFrameStats,
+} from '../src/fast-frames';
 
 // `ws` exports its frame parser (the one every `ws` client uses); its types do not declare it.
 const { Receiver } = WebSocket as unknown as {
@@ -32,5 +45,107 @@ describe('textFrame', () => {
     const text = '4["chat:message",{"text":"정답 🎨"}]';
     await expect(decode(textFrame(text))).resolves.toBe(text);
     expect(textFrame(text).length).toBe(Buffer.byteLength(text) + 2);
+  });
+});
+
+/** A real Socket.IO server with the direct frame writes installed, and real clients. */
+describe('relays and deferred writes on a live server', () => {
+  let http: ReturnType<typeof createServer>;
+  let io: Server;
+  let url: string;
+  let stats: FastFrameStats;
+  const clients: ClientSocket[] = [];
+
+  beforeAll(async () => {
+    http = createServer();
+    io = new Server(http);
+    stats = writeFramesDirectly(io);
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  });
+  afterEach(() => {
+    for (const c of clients.splice(0)) c.disconnect();
+  });
+  afterAll(async () => {
+    await io.close();
+  });
+
+  /** A connected client, what it receives in order, and its socket on the server. */
+  async function client(transports: ('websocket' | 'polling')[] = ['websocket']) {
+    const c = connect(url, { transports, forceNew: true, reconnection: false });
+    clients.push(c);
+    const got: string[] = [];
+    c.onAny((event: string, payload: unknown) => got.push(`${event}:${JSON.stringify(payload)}`));
+    await new Promise<void>((r, j) => {
+      c.once('connect', r);
+      c.once('connect_error', j);
+    });
+    const server = io.sockets.sockets.get(c.id!)!;
+    return { c, got, server, conn: server.conn as unknown as EngineSocket };
+  }
+  const nsp = () => io.sockets as unknown as Namespace;
+  /** Waits until `got` holds `n` events. */
+  const until = async (got: string[], n: number) => {
+    for (let i = 0; i < 200 && got.length < n; i++) await sleep(10);
+    return got;
+  };
+
+  it('writes a deferred packet at the end of the turn, before anything sent to the same client after it', async () => {
+    const [a, b, c, d] = [await client(), await client(), await client(), await client()];
+    await Promise.all([a.server.join('r'), b.server.join('r')]);
+    // In one turn: for `a`, a deferred packet then a room relay; for `c`, a deferred packet then
+    // an emit through Socket.IO; for `d`, a deferred packet alone, written when the turn ends.
+    writeAtTurnEnd(a.conn, eventPacket('first', '1'));
+    emitToLocalRoom(nsp(), 'r', b.server.id, eventPacket('relay', '2'));
+    writeAtTurnEnd(c.conn, eventPacket('first', '1'));
+    c.server.emit('emit', 2);
+    writeAtTurnEnd(d.conn, eventPacket('alone', '3'));
+    expect(await until(a.got, 2)).toEqual(['first:1', 'relay:2']);
+    expect(await until(c.got, 2)).toEqual(['first:1', 'emit:2']);
+    expect(await until(d.got, 1)).toEqual(['alone:3']);
+  });
+
+  it('keeps each packet deferred for one client in the order it was given', async () => {
+    const a = await client();
+    for (let i = 0; i < 5; i++) writeAtTurnEnd(a.conn, eventPacket('n', String(i)));
+    expect(await until(a.got, 5)).toEqual(['n:0', 'n:1', 'n:2', 'n:3', 'n:4']);
+  });
+
+  it("follows a room's members as they join, leave and disconnect", async () => {
+    const [a, b, c] = [await client(), await client(), await client()];
+    await Promise.all([a.server.join('r'), b.server.join('r'), c.server.join('r')]);
+    const relay = (n: number) => emitToLocalRoom(nsp(), 'r', a.server.id, eventPacket('x', String(n)));
+    relay(1);
+    await until(b.got, 1);
+    await until(c.got, 1);
+    await c.server.leave('r');
+    relay(2);
+    const d = await client();
+    await d.server.join('r');
+    relay(3);
+    expect(await until(b.got, 3)).toEqual(['x:1', 'x:2', 'x:3']);
+    b.c.disconnect();
+    for (let i = 0; i < 100 && io.sockets.sockets.has(b.server.id); i++) await sleep(10);
+    relay(4);
+    expect(await until(d.got, 2)).toEqual(['x:3', 'x:4']);
+    expect(c.got).toEqual(['x:1']);
+    // The sender never receives its own relay.
+    expect(a.got).toEqual([]);
+  });
+
+  it('reaches a member that joined on long-polling, before and after it upgrades to WebSocket', async () => {
+    const a = await client();
+    const p = await client(['polling', 'websocket']);
+    expect(p.conn.transport.name).toBe('polling');
+    await Promise.all([a.server.join('r'), p.server.join('r')]);
+    emitToLocalRoom(nsp(), 'r', a.server.id, eventPacket('x', '1'));
+    await until(p.got, 1);
+    for (let i = 0; i < 200 && p.conn.transport.name !== 'websocket'; i++) await sleep(10);
+    expect(p.conn.transport.name).toBe('websocket');
+    const direct = stats.direct;
+    emitToLocalRoom(nsp(), 'r', a.server.id, eventPacket('x', '2'));
+    expect(await until(p.got, 2)).toEqual(['x:1', 'x:2']);
+    // After the upgrade the relay is written straight to the WebSocket, not queued in Engine.IO.
+    expect(stats.direct).toBe(direct + 1);
   });
 });
