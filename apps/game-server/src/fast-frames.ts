@@ -147,7 +147,15 @@ function writeWaiting(conn: EngineSocket): void {
 function writeAllWaiting(): void {
   const batch = later;
   later = new Map();
-  for (const [conn, waiting] of batch) for (const packet of waiting) conn.write(packet);
+  for (const [conn, waiting] of batch) {
+    // Engine.IO and `ws` report a failed write as an event, not by throwing; should one throw
+    // anyway, the other connections still get theirs and the process does not go down with it.
+    try {
+      for (const packet of waiting) conn.write(packet);
+    } catch {
+      continue;
+    }
+  }
 }
 
 /**
