@@ -173,16 +173,12 @@ function wsSenderOf(t: EngineTransport): WsSender | undefined {
 }
 
 /**
- * Whether a whole frame can be written to `sender` (`wsSenderOf(t)`) now without reordering
- * anything: `raw` is open on `t`, which is not waiting on a write, and nothing is buffered in
- * Engine.IO or `ws`.
+ * Whether a whole frame can be written to `sender` (`wsSenderOf(t)`, `t` being `raw`'s transport)
+ * now without reordering anything: `raw` is open, `t` is not waiting on a write, and nothing is
+ * buffered in Engine.IO or `ws`.
  */
 const idle = (raw: EngineSocket, t: EngineTransport, sender: WsSender): boolean =>
-  raw.readyState === 'open' &&
-  raw.transport === t &&
-  t.writable &&
-  raw.writeBuffer.length === 0 &&
-  sender._queue.length === 0;
+  raw.readyState === 'open' && t.writable && raw.writeBuffer.length === 0 && sender._queue.length === 0;
 
 /** The `ws` sender of an Engine.IO socket when a whole frame can be written to it now, else undefined. */
 function idleSender(raw: EngineSocket): WsSender | undefined {

@@ -1,7 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Server, type Namespace } from 'socket.io';
 import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
 import WebSocket from 'ws';
@@ -14,6 +13,7 @@ import {
   type EngineSocket,
   type FastFrameStats,
 } from '../src/fast-frames';
+import { until } from './helpers';
 
 // `ws` exports its frame parser (the one every `ws` client uses); its types do not declare it.
 const { Receiver } = WebSocket as unknown as {
@@ -84,11 +84,9 @@ describe('relays and deferred writes on a live server', () => {
     return { c, got, server, conn: server.conn as unknown as EngineSocket };
   }
   const nsp = () => io.sockets as unknown as Namespace;
-  /** Waits until `got` holds `n` events. */
-  const until = async (got: string[], n: number) => {
-    for (let i = 0; i < 200 && got.length < n; i++) await sleep(10);
-    return got;
-  };
+  /** `got`, once it holds `n` events. */
+  const received = (got: string[], n: number) =>
+    until(() => (got.length >= n ? got : undefined), 2000, `${n} events`);
 
   it('writes a deferred packet at the end of the turn, before anything sent to the same client after it', async () => {
     const [a, b, c, d] = [await client(), await client(), await client(), await client()];
@@ -100,15 +98,15 @@ describe('relays and deferred writes on a live server', () => {
     writeAtTurnEnd(c.conn, eventPacket('first', '1'));
     c.server.emit('emit', 2);
     writeAtTurnEnd(d.conn, eventPacket('alone', '3'));
-    expect(await until(a.got, 2)).toEqual(['first:1', 'relay:2']);
-    expect(await until(c.got, 2)).toEqual(['first:1', 'emit:2']);
-    expect(await until(d.got, 1)).toEqual(['alone:3']);
+    expect(await received(a.got, 2)).toEqual(['first:1', 'relay:2']);
+    expect(await received(c.got, 2)).toEqual(['first:1', 'emit:2']);
+    expect(await received(d.got, 1)).toEqual(['alone:3']);
   });
 
   it('keeps each packet deferred for one client in the order it was given', async () => {
     const a = await client();
     for (let i = 0; i < 5; i++) writeAtTurnEnd(a.conn, eventPacket('n', String(i)));
-    expect(await until(a.got, 5)).toEqual(['n:0', 'n:1', 'n:2', 'n:3', 'n:4']);
+    expect(await received(a.got, 5)).toEqual(['n:0', 'n:1', 'n:2', 'n:3', 'n:4']);
   });
 
   it("follows a room's members as they join, leave and disconnect", async () => {
@@ -116,18 +114,18 @@ describe('relays and deferred writes on a live server', () => {
     await Promise.all([a.server.join('r'), b.server.join('r'), c.server.join('r')]);
     const relay = (n: number) => emitToLocalRoom(nsp(), 'r', a.server.id, eventPacket('x', String(n)));
     relay(1);
-    await until(b.got, 1);
-    await until(c.got, 1);
+    await received(b.got, 1);
+    await received(c.got, 1);
     await c.server.leave('r');
     relay(2);
     const d = await client();
     await d.server.join('r');
     relay(3);
-    expect(await until(b.got, 3)).toEqual(['x:1', 'x:2', 'x:3']);
+    expect(await received(b.got, 3)).toEqual(['x:1', 'x:2', 'x:3']);
     b.c.disconnect();
-    for (let i = 0; i < 100 && io.sockets.sockets.has(b.server.id); i++) await sleep(10);
+    await until(() => (io.sockets.sockets.has(b.server.id) ? undefined : true), 2000, 'the disconnect');
     relay(4);
-    expect(await until(d.got, 2)).toEqual(['x:3', 'x:4']);
+    expect(await received(d.got, 2)).toEqual(['x:3', 'x:4']);
     expect(c.got).toEqual(['x:1']);
     // The sender never receives its own relay.
     expect(a.got).toEqual([]);
@@ -139,12 +137,12 @@ describe('relays and deferred writes on a live server', () => {
     expect(p.conn.transport.name).toBe('polling');
     await Promise.all([a.server.join('r'), p.server.join('r')]);
     emitToLocalRoom(nsp(), 'r', a.server.id, eventPacket('x', '1'));
-    await until(p.got, 1);
-    for (let i = 0; i < 200 && p.conn.transport.name !== 'websocket'; i++) await sleep(10);
+    await received(p.got, 1);
+    await until(() => (p.conn.transport.name === 'websocket' ? true : undefined), 2000, 'the upgrade');
     expect(p.conn.transport.name).toBe('websocket');
     const direct = stats.direct;
     emitToLocalRoom(nsp(), 'r', a.server.id, eventPacket('x', '2'));
-    expect(await until(p.got, 2)).toEqual(['x:1', 'x:2']);
+    expect(await received(p.got, 2)).toEqual(['x:1', 'x:2']);
     // After the upgrade the relay is written straight to the WebSocket, not queued in Engine.IO.
     expect(stats.direct).toBe(direct + 1);
   });
