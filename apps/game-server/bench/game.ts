@@ -4,7 +4,8 @@ import { freePort, processCpu, scrapeMetrics } from '@hybrid/tools/test-env';
 // Starts the built game server (node dist/main.js) and, as the reference, a minimal relay on raw
 // `ws` (bench/reference/ws-relay.ts), drives both with the same load on loopback (rooms of N clients, one
 // drawer per room sending strokes at a fixed rate), and prints delivered/expected, p50/p99
-// delivery latency, their ratio to the reference and the server's RSS. Then the same with two
+// delivery latency, their ratio to the reference, the server's RSS, and the p50/p99 of the drawer's
+// round trip from a stroke to its ack (the reference sends no acks). Then the same with two
 // replicas sharing Redis, with the p50/p99 of the deliveries by the drawer's own replica and of
 // those through Redis. The reference and the servers take turns, --repeat times; the verdict
 // is the median ratio, since one loaded 2-core run can swing a p99 by half. Bounded: fixed client
@@ -388,15 +389,19 @@ async function benchGame(replicas: number): Promise<Figures> {
     ).join('+');
   const heapBefore = await heap();
   let refused = 0;
+  /** Each stroke's ack, as the drawer sees it: from sending the stroke to its ack. */
+  const ackMs: number[] = [];
   const cpu0 = servers.map((s) => cpuMs(s.child.pid!));
   await drive(
     rec,
     rooms.map((room, r) => (seq: number) => {
       rec.onSend(r, seq);
+      const sentAt = performance.now();
       (room[0] as unknown as { emit: (...a: unknown[]) => void }).emit(
         'draw:stroke',
         strokeFor(seq),
         (a: Ack) => {
+          ackMs.push(performance.now() - sentAt);
           if (!a.ok) refused++;
         },
       );
@@ -433,6 +438,10 @@ async function benchGame(replicas: number): Promise<Figures> {
   await Promise.all(servers.map((s) => stop(s.child)));
   if (process.env.BENCH_SERVER_OUT) for (const s of servers) console.log(s.out());
   if (refused) console.log(`  (${refused} strokes refused by the server)`);
+  const acks = ackMs.sort((a, b) => a - b);
+  console.log(
+    `  draw acks (the drawer's round trip): ${acks.length}/${rec.sent}  p50 ${quantile(acks, 0.5).toFixed(2)} ms  p99 ${quantile(acks, 0.99).toFixed(2)} ms`,
+  );
   if (process.env.BENCH_TIMELINE) console.log(`  worst ms per 250 ms: ${rec.timeline()}`);
   if (replicas > 1) console.log(`  deliveries ${rec.split()}`);
   return {
