@@ -74,11 +74,12 @@ const median = (xs: number[]): number => {
 
 const SYNTH = 'pnpm synth (root)';
 const REF = 'reference: require @cdktn/provider-aws (package root)';
+const PART = 'part: infra-aws app alone (node --require tsx/cjs)';
 const subjects: Record<string, () => Sample> = {
   [SYNTH]: () => measure('pnpm', ['synth'], root),
   // Breakdown only (not a target): the AWS app by itself, without pnpm and the Kubernetes synth.
-  'part: infra-aws app alone (node --import tsx)': () =>
-    measure(process.execPath, ['--conditions=development', '--import', 'tsx', 'src/main.ts'], infra),
+  [PART]: () =>
+    measure(process.execPath, ['--conditions=development', '--require', 'tsx/cjs', 'src/main.ts'], infra),
   [REF]: () => measure(process.execPath, ['-e', "require('@cdktn/provider-aws')"], infra),
 };
 const results: Record<string, Sample[]> = {};
@@ -98,7 +99,7 @@ for (const [name, s] of Object.entries(summary)) {
 }
 const synth = summary[SYNTH]!;
 const ref = summary[REF]!;
-const part = summary['part: infra-aws app alone (node --import tsx)']!;
+const part = summary[PART]!;
 const timeRatio = synth.seconds / ref.seconds;
 const memRatio = synth.peakMiB / ref.peakMiB;
 const timeOk = timeRatio <= 0.5;

@@ -33,7 +33,7 @@ describe('cdktn CLI', () => {
     const viaScript = join(tmp, 'script');
     const script = spawnSync(
       process.execPath,
-      ['--conditions=development', '--import', 'tsx', 'src/main.ts'],
+      ['--conditions=development', '--require', 'tsx/cjs', 'src/main.ts'],
       {
         cwd: infra,
         env: { ...env, CDKTF_OUTDIR: viaScript },
