@@ -100,6 +100,12 @@ interface Figures {
 const quantile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
 
+/** `p50 … ms  p99 … ms` of some latencies, in ms. */
+function p50p99(xs: readonly number[]): string {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return `p50 ${quantile(sorted, 0.5).toFixed(2)} ms  p99 ${quantile(sorted, 0.99).toFixed(2)} ms`;
+}
+
 /** Latency recorder shared by both kinds of clients: seq -> send time, per room. */
 class Recorder {
   sent = 0;
@@ -139,11 +145,7 @@ class Recorder {
    * which went through Redis.
    */
   split(): string {
-    const f = (xs: number[]) => {
-      const sorted = [...xs].sort((a, b) => a - b);
-      return `p50 ${quantile(sorted, 0.5).toFixed(2)} ms  p99 ${quantile(sorted, 0.99).toFixed(2)} ms`;
-    };
-    return `by the drawer's replica ${f(this.latLocal)}; through Redis ${f(this.latRemote)}`;
+    return `by the drawer's replica ${p50p99(this.latLocal)}; through Redis ${p50p99(this.latRemote)}`;
   }
   figures(name: string): Figures {
     const sorted = [...this.lat].sort((a, b) => a - b);
@@ -438,10 +440,7 @@ async function benchGame(replicas: number): Promise<Figures> {
   await Promise.all(servers.map((s) => stop(s.child)));
   if (process.env.BENCH_SERVER_OUT) for (const s of servers) console.log(s.out());
   if (refused) console.log(`  (${refused} strokes refused by the server)`);
-  const acks = ackMs.sort((a, b) => a - b);
-  console.log(
-    `  draw acks (the drawer's round trip): ${acks.length}/${rec.sent}  p50 ${quantile(acks, 0.5).toFixed(2)} ms  p99 ${quantile(acks, 0.99).toFixed(2)} ms`,
-  );
+  console.log(`  draw acks (the drawer's round trip): ${ackMs.length}/${rec.sent}  ${p50p99(ackMs)}`);
   if (process.env.BENCH_TIMELINE) console.log(`  worst ms per 250 ms: ${rec.timeline()}`);
   if (replicas > 1) console.log(`  deliveries ${rec.split()}`);
   return {
