@@ -454,7 +454,7 @@ describe('DrawGuess over Redis and PostgreSQL', () => {
       () => undefined,
     );
     expect(await gone).toMatch(/transport/);
-    const st = await a.next<RoomState>('room:state', (s) =>
+    const st = await a.seen<RoomState>('room:state', (s) =>
       s.players.some((p) => p.id === b.playerId && !p.connected),
     );
     expect(st.players).toHaveLength(2);
