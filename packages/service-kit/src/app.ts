@@ -2,8 +2,15 @@ import type { IncomingMessage, ServerResponse, Server } from 'node:http';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Workload } from '@hybrid/catalog';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { installErrorHandlers } from './errors';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
+import { installErrorHandlers, UnprocessableError } from './errors';
+import { findUnusableInput } from './input-guard';
 import type { Logger } from './logger';
 import { createMetrics, installMetrics } from './metrics';
 
@@ -46,6 +53,16 @@ const withTimeout = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
     );
   });
 
+/** A URL fastify cannot route (a malformed percent escape) gets the kit's error body too. */
+const frameworkErrors = (err: FastifyError, req: FastifyRequest, reply: FastifyReply): void => {
+  if (err.code === 'FST_ERR_BAD_URL' || err.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    void reply.code(400).send({ detail: 'Bad Request: malformed URL' });
+    return;
+  }
+  req.log.error({ err }, 'request failed');
+  void reply.code(500).send({ detail: 'Internal Server Error' });
+};
+
 /**
  * The fastify app every service starts from: FastAPI-shaped errors, /health, /ready, /metrics,
  * /openapi.json and (unless `docsUi` is false) /docs. Register routes afterwards (under `workload.route`).
@@ -59,9 +76,18 @@ export async function createServiceApp(opts: ServiceAppOptions): Promise<Service
     ajv: {
       customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false, useDefaults: true },
     },
+    frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installErrorHandlers(app);
+  // After validation (and its type coercion): values no handler can use are the client's mistake.
+  app.addHook('preHandler', async (req) => {
+    const bad =
+      findUnusableInput('path', req.params) ??
+      findUnusableInput('query', req.query) ??
+      findUnusableInput('body', req.body);
+    if (bad) throw new UnprocessableError([bad]);
+  });
   const { registry, httpDuration } = opts.metrics ?? createMetrics(workload.name);
   installMetrics(app, registry, httpDuration);
 

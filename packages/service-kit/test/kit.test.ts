@@ -1,3 +1,5 @@
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import pg from 'pg';
 import {
   createTestDatabase,
   eventually,
@@ -130,6 +132,58 @@ describe('a service built by the kit, with real PostgreSQL, Redis and RabbitMQ',
     expect(bad.json().detail[0]).toMatchObject({ loc: ['body'], type: 'json_invalid' });
   });
 
+  it('answers values PostgreSQL cannot take (NUL, Infinity) and malformed URLs with a 4xx, storing nothing', async () => {
+    const count = async () => {
+      const c = new pg.Client({ connectionString: db.url });
+      await c.connect();
+      try {
+        return Number((await c.query('SELECT count(*) FROM items')).rows[0].count);
+      } finally {
+        await c.end();
+      }
+    };
+    const before = await count();
+    const cases: [string, InjectOptions, unknown][] = [
+      [
+        'NUL in a body string',
+        { method: 'POST', url: '/api/v1/demo/items', payload: { name: 'a\u0000b', count: 1 } },
+        { loc: ['body', 'name'], msg: 'String should not contain NUL characters', type: 'string_nul' },
+      ],
+      [
+        'Infinity coerced from a body string',
+        { method: 'POST', url: '/api/v1/demo/items', payload: { name: 'can', count: 'Infinity' } },
+        { loc: ['body', 'count'], msg: 'Input should be a finite number', type: 'finite_number' },
+      ],
+      [
+        'Infinity in the query (where no maximum catches it)',
+        { url: '/api/v1/demo/echo?n=Infinity' },
+        { loc: ['query', 'n'], msg: 'Input should be a finite number', type: 'finite_number' },
+      ],
+      [
+        '-Infinity in the path',
+        { url: '/api/v1/demo/items/-Infinity' },
+        { loc: ['path', 'id'], msg: 'Input should be a finite number', type: 'finite_number' },
+      ],
+    ];
+    for (const [what, req, item] of cases) {
+      const r: LightMyRequestResponse = await svc.app.inject(req);
+      expect([what, r.statusCode, r.json()]).toEqual([what, 422, { detail: [item] }]);
+    }
+    expect(await count()).toBe(before);
+    const url = await svc.app.inject({ url: '/api/v1/demo/items/%ZZ' });
+    expect([url.statusCode, url.json()]).toEqual([400, { detail: 'Bad Request: malformed URL' }]);
+    // A body nested far deeper than any call stack is walked without a crash.
+    const deep = `{"name":"can","count":1,"x":${'['.repeat(200000)}${']'.repeat(200000)}}`;
+    const nested = await svc.app.inject({
+      method: 'POST',
+      url: '/api/v1/demo/items',
+      headers: { 'content-type': 'application/json' },
+      payload: deep,
+    });
+    expect(nested.statusCode).toBeLessThan(500);
+    expect(await count()).toBe(before + (nested.statusCode === 201 ? 1 : 0));
+  });
+
   it('answers other errors as {"detail": ...} and never leaks internals in a 5xx', async () => {
     const missing = await svc.app.inject({ url: '/api/v1/demo/items/999999' });
     expect(missing.statusCode).toBe(404);
@@ -147,6 +201,7 @@ describe('a service built by the kit, with real PostgreSQL, Redis and RabbitMQ',
     expect(Object.keys(spec.paths).sort()).toEqual(
       [
         '/api/v1/demo/boom',
+        '/api/v1/demo/echo',
         '/api/v1/demo/hello',
         '/api/v1/demo/items',
         '/api/v1/demo/items/{id}',
