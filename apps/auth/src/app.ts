@@ -210,15 +210,14 @@ async function routes(app: ServiceApp, ctx: ServiceContext): Promise<void> {
       const ip = await limiter.hit(`rl:login:ip:${clientIp(req, hops)}`);
       if (ip.count > maxPerIp) throw tooMany(ip.resetSec, 'login attempts');
       // Per account, by email, whether or not an account has it: the answer is the same either way.
+      // The attempt is counted before the password is checked, in one atomic increment, so
+      // attempts sent at once cannot all read the same old count and all get checked.
       const accountKey = `rl:login:acct:${email}`;
-      const acct = await limiter.peek(accountKey);
-      if (acct.count >= maxPerAccount) throw tooMany(acct.resetSec, 'login attempts');
+      const acct = await limiter.hit(accountKey);
+      if (acct.count > maxPerAccount) throw tooMany(acct.resetSec, 'login attempts');
       const user = await findUserByEmail(pool, email);
       const ok = await hasher.verify(user?.password_hash, req.body.password);
-      if (!user || !ok) {
-        await limiter.hit(accountKey);
-        throw unauthorized('invalid email or password');
-      }
+      if (!user || !ok) throw unauthorized('invalid email or password');
       await limiter.reset(accountKey);
       return tokens.issuePair(user.id);
     },

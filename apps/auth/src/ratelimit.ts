@@ -15,14 +15,6 @@ export class RateLimiter {
     return { count, resetSec: ttl > 0 ? ttl : this.windowSec };
   }
 
-  /** The current count without counting. */
-  async peek(key: string): Promise<{ count: number; resetSec: number }> {
-    const res = await this.redis.multi().get(key).ttl(key).exec();
-    const count = Number(res?.[0]?.[1] ?? 0);
-    const ttl = Number(res?.[1]?.[1] ?? 0);
-    return { count, resetSec: ttl > 0 ? ttl : this.windowSec };
-  }
-
   async reset(key: string): Promise<void> {
     await this.redis.del(key);
   }

@@ -371,6 +371,17 @@ describe('auth service', () => {
       expect((await me(b.accessToken)).statusCode).toBe(200);
     });
 
+    it('checks no more passwords than the limit when the attempts arrive at once', async () => {
+      const a = await account();
+      const ip = freshIp();
+      const burst = await Promise.all(
+        Array.from({ length: 10 }, () => login(a.email, 'wrong password!', ip)),
+      );
+      const codes = burst.map((r) => r.statusCode).sort();
+      expect(codes).toEqual([401, 401, 401, 429, 429, 429, 429, 429, 429, 429]);
+      expect((await login(a.email, STRONG_PASSWORD, freshIp())).statusCode).toBe(429);
+    });
+
     it('limits attempts per client address (taken from X-Forwarded-For behind the ALB)', async () => {
       const ip = freshIp();
       for (let i = 0; i < 20; i++)
