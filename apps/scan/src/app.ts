@@ -165,14 +165,21 @@ async function ownScan(db: pg.Pool, id: string, userId: string): Promise<ScanRow
   return rows[0];
 }
 
-const encodeCursor = (r: ScanRow) =>
-  Buffer.from(`${r.created_at.toISOString()}|${r.id}`).toString('base64url');
+/**
+ * A history cursor: the last row's `created_at` in microseconds since the epoch (PostgreSQL's own
+ * precision; a `Date` keeps only milliseconds, and rows made in the same millisecond would be
+ * skipped) and its id. Both parts are checked strictly, so a forged cursor is a 422, never a
+ * value PostgreSQL refuses.
+ */
+const encodeCursor = (r: ScanRow & { created_us: string }) =>
+  Buffer.from(`${r.created_us}|${r.id}`).toString('base64url');
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 function decodeCursor(c: string): [string, string] {
-  const [at, id] = Buffer.from(c, 'base64url').toString('utf8').split('|');
-  if (!at || !id || Number.isNaN(Date.parse(at)) || !/^[0-9a-f-]{36}$/.test(id)) {
+  const [us, id, ...rest] = Buffer.from(c, 'base64url').toString('utf8').split('|');
+  if (rest.length || !us || !id || !/^[0-9]{1,17}$/.test(us) || !UUID.test(id)) {
     throw new UnprocessableError([{ loc: ['query', 'cursor'], msg: 'invalid cursor', type: 'value_error' }]);
   }
-  return [at, id];
+  return [us, id];
 }
 
 /** Commits a classification (once) and announces the completed scan to q.batch. */
@@ -378,12 +385,14 @@ export function createScanService(opts: ScanServiceOptions = {}): ServiceDefinit
           const args: unknown[] = [req.user!.id, limit + 1];
           let where = 'user_id = $1';
           if (cursor) {
-            const [at, id] = decodeCursor(cursor);
-            args.push(at, id);
-            where += ' AND (created_at, id) < ($3::timestamptz, $4::uuid)';
+            const [us, id] = decodeCursor(cursor);
+            args.push(us, id);
+            where +=
+              " AND (created_at, id) < ('epoch'::timestamptz + $3::int8 * interval '1 microsecond', $4::uuid)";
           }
-          const { rows } = await db.query<ScanRow>(
-            `SELECT * FROM scans WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT $2`,
+          const { rows } = await db.query<ScanRow & { created_us: string }>(
+            `SELECT *, ((extract(epoch FROM created_at) * 1000000)::int8)::text AS created_us
+               FROM scans WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT $2`,
             args,
           );
           const page = rows.slice(0, limit);

@@ -366,6 +366,14 @@ describe('scan pipeline: upload, storage worker, AI worker, result, character', 
     const ids: string[] = [];
     const carol = await h.token('carol');
     for (let i = 0; i < 3; i++) ids.push((await createScan(carol, Buffer.alloc(1500), 'image/webp')).scanId);
+    // All three in one millisecond, as scans made at once can be: PostgreSQL keeps microseconds,
+    // and a cursor that kept only milliseconds would skip the rest of that millisecond.
+    for (const [i, id] of ids.entries()) {
+      await h.scanPool.query('UPDATE scans SET created_at = $1 WHERE id = $2', [
+        `2026-01-01T00:00:00.12300${i + 1}Z`,
+        id,
+      ]);
+    }
     const page = async (q: string) =>
       (await scan.app.inject({ url: `/api/v1/scan?${q}`, headers: auth(carol) })).json() as {
         items: { id: string }[];
@@ -376,8 +384,31 @@ describe('scan pipeline: upload, storage worker, AI worker, result, character', 
     const p2 = await page(`limit=2&cursor=${p1.nextCursor}`);
     expect(p2.items.map((i) => i.id)).toEqual([ids[0]]);
     expect(p2.nextCursor).toBeNull();
-    const bad = await scan.app.inject({ url: '/api/v1/scan?cursor=bm9wZQ', headers: auth(carol) });
-    expect(bad.statusCode).toBe(422);
+    const one = [];
+    for (let cursor: string | null = ''; cursor !== null;) {
+      const p = await page(`limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+      one.push(...p.items.map((i) => i.id));
+      cursor = p.nextCursor;
+    }
+    expect(one).toEqual([ids[2], ids[1], ids[0]]);
+    // Forged cursors are the client's mistake: a 422, never a value PostgreSQL refuses (a 500).
+    const forged = [
+      'nope',
+      `2024-01-01T00:00:00Z|${ids[0]}`,
+      `1|${'-'.repeat(36)}`,
+      `+275760|${ids[0]}`,
+      `${'9'.repeat(18)}|${ids[0]}`,
+      `1|${ids[0]}|x`,
+    ];
+    for (const f of forged) {
+      const cursor = Buffer.from(f).toString('base64url');
+      const bad = await scan.app.inject({ url: `/api/v1/scan?cursor=${cursor}`, headers: auth(carol) });
+      expect([f, bad.statusCode, bad.json()]).toEqual([
+        f,
+        422,
+        { detail: [{ loc: ['query', 'cursor'], msg: 'invalid cursor', type: 'value_error' }] },
+      ]);
+    }
     expect((await page('limit=5')).items.every((i) => ids.includes(i.id))).toBe(true);
     const spec = (await scan.app.inject({ url: '/openapi.json' })).json();
     expect(Object.keys(spec.paths)).toEqual(
