@@ -173,6 +173,12 @@ export function newPlayer(nickname: string, now: number, socketId: string | null
 const inGame = (room: RoomRec) =>
   room.phase === 'choosing' || room.phase === 'drawing' || room.phase === 'turn-end';
 
+/**
+ * A round's drawers, in seat order: every player, away ones too. One who is back by the time their
+ * turn comes draws; one still away then is skipped (`nextTurn`).
+ */
+const roundQueue = (room: RoomRec): string[] => room.players.map((p) => p.id);
+
 export function startGame(room: RoomRec, now: number, t: Timing, fx: Effect[]): void {
   for (const p of room.players) {
     p.score = 0;
@@ -183,7 +189,7 @@ export function startGame(room: RoomRec, now: number, t: Timing, fx: Effect[]): 
   room.round = 1;
   room.usedWords = [];
   room.gameId = newId(12);
-  room.queue = connectedPlayers(room).map((p) => p.id);
+  room.queue = roundQueue(room);
   nextTurn(room, now, t, fx);
 }
 
@@ -210,7 +216,7 @@ export function nextTurn(room: RoomRec, now: number, t: Timing, fx: Effect[]): v
     if (drawer) break;
     room.round += 1;
     if (room.round > room.settings.rounds) return endGame(room, now, t, fx);
-    room.queue = connectedPlayers(room).map((p) => p.id);
+    room.queue = roundQueue(room);
   }
   room.phase = 'choosing';
   room.drawerId = drawer.id;

@@ -51,6 +51,8 @@ interface SocketData {
   buckets: Record<LimitKind, TokenBucket>;
   /** This socket's draw events waiting on a fresh read of the room, in the order they came. */
   drawQueue?: Promise<void> | undefined;
+  /** The socket's room:create, room:join and room:leave, one after another (see `membership`). */
+  membership?: Promise<void> | undefined;
 }
 
 type GameIo = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -355,9 +357,9 @@ export class GameServer {
 
   /** The handler of each client event. */
   private readonly handlers: Record<ClientEventName, Handler> = {
-    'room:create': (s, i, ack) => this.create(s, i as CreateInput, ack),
-    'room:join': (s, i, ack) => this.join(s, i as JoinInput, ack),
-    'room:leave': (s, _i, ack) => this.leave(s, ack),
+    'room:create': (s, i, ack) => this.membership(s, () => this.create(s, i as CreateInput, ack)),
+    'room:join': (s, i, ack) => this.membership(s, () => this.join(s, i as JoinInput, ack)),
+    'room:leave': (s, _i, ack) => this.membership(s, () => this.leave(s, ack)),
     'game:start': (s, _i, ack) => this.startGame(s, ack),
     'word:choose': (s, i, ack) => this.choose(s, i as { index: number }, ack),
     'draw:stroke': (s, i, ack) => this.draw(s, 'draw:stroke', i, ack),
@@ -553,19 +555,36 @@ export class GameServer {
 
   // ---- room membership ----
 
+  /**
+   * Runs a socket's create, join and leave one at a time, in the order sent. Each reads the
+   * socket's current seat before it awaits; two joins sent back to back would otherwise both take
+   * a seat, and the socket's disconnect would free only the last one (a seat shown connected for
+   * good). The disconnect waits for them too. The room-event rate limit bounds the chain.
+   */
+  private membership(socket: GameSocket, work: () => Promise<void>): Promise<void> {
+    const run = (socket.data.membership ?? Promise.resolve()).then(work);
+    const settled = run.catch(() => undefined);
+    socket.data.membership = settled;
+    void settled.then(() => {
+      if (socket.data.membership === settled) socket.data.membership = undefined;
+    });
+    return run;
+  }
+
   private async create(socket: GameSocket, input: CreateInput, ack: AnyAck): Promise<void> {
     const settings = resolveSettings(input.settings);
     if (settings.customWordsOnly && settings.customWords.length === 0)
       return ack(
         ackError('INVALID_PAYLOAD', 'settings.customWords must not be empty when customWordsOnly is true'),
       );
-    await this.leaveCurrent(socket);
     const id = newId();
     let code = newCode();
     for (let i = 0; !(await this.store.claimCode(code, id)); i++) {
       if (i > 10) return ack(ackError('BAD_STATE', 'could not allocate a room code; try again'));
       code = newCode();
     }
+    // Only once the new room is certain: a create that fails keeps the player where they are.
+    await this.leaveCurrent(socket);
     const now = Date.now();
     const host = newPlayer(input.nickname, now, socket.id);
     host.replica = this.replica;
@@ -590,7 +609,12 @@ export class GameServer {
     const code = input.code.toUpperCase();
     const roomId = await this.store.findByCode(code);
     if (!roomId) return ack(ackError('NOT_FOUND', `no room with code ${code}`));
-    if (socket.data.roomId && socket.data.roomId !== roomId) await this.leaveCurrent(socket);
+    if (socket.data.roomId && socket.data.roomId !== roomId) {
+      // A join that will be refused keeps the player in their current room (and game).
+      const refusal = this.joinRefusal(await this.store.load(roomId), socket, input);
+      if (refusal) return ack(refusal);
+      await this.leaveCurrent(socket);
+    }
     await this.mutate(roomId, ack, (room, fx, now) => {
       let player = input.sessionToken
         ? room.players.find((p) => p.sessionToken === input.sessionToken)
@@ -607,10 +631,9 @@ export class GameServer {
         player.disconnectedAt = null;
         if (!connectedPlayers(room).some((p) => p.id === room.hostId)) room.hostId = player.id;
       } else {
+        const refusal = this.joinRefusal(room, socket, input);
+        if (refusal) return { res: refusal };
         const addr = clientAddress(socket);
-        if (room.bans?.includes(addr)) return fail('BAD_STATE', 'you were voted out of this room');
-        if (room.players.length >= room.settings.maxPlayers)
-          return fail('ROOM_FULL', `the room is full (${room.settings.maxPlayers} players)`);
         player = newPlayer(input.nickname, now, socket.id);
         player.replica = this.replica;
         player.addr = addr;
@@ -646,6 +669,22 @@ export class GameServer {
     });
   }
 
+  /** Why `socket` may not take a new seat in `room` with `input`, if it may not. */
+  private joinRefusal(
+    room: RoomRec | null | undefined,
+    socket: GameSocket,
+    input: JoinInput,
+  ): Ack<never> | undefined {
+    if (!room) return ackError('NOT_FOUND', 'room not found');
+    if (input.sessionToken && room.players.some((p) => p.sessionToken === input.sessionToken))
+      return undefined;
+    if (room.bans?.includes(clientAddress(socket)))
+      return ackError('BAD_STATE', 'you were voted out of this room');
+    if (room.players.length >= room.settings.maxPlayers)
+      return ackError('ROOM_FULL', `the room is full (${room.settings.maxPlayers} players)`);
+    return undefined;
+  }
+
   private async leaveCurrent(socket: GameSocket): Promise<void> {
     const { roomId, playerId } = socket.data;
     if (!roomId || !playerId) return;
@@ -673,6 +712,7 @@ export class GameServer {
   }
 
   private async onDisconnect(socket: GameSocket): Promise<void> {
+    await socket.data.membership;
     const { roomId, playerId } = socket.data;
     if (!roomId || !playerId) return;
     try {
@@ -720,6 +760,7 @@ export class GameServer {
     const at = this.where(socket, ack);
     if (!at) return;
     await this.mutate(at.roomId, ack, (room, fx, now) => {
+      if (!findPlayer(room, at.playerId)) return fail('NOT_FOUND', 'you are not in this room');
       if (room.drawerId !== at.playerId) return fail('NOT_DRAWER', 'only the drawer chooses the word');
       if (room.phase !== 'choosing') return fail('BAD_STATE', 'not choosing a word now');
       if (input.index >= room.choices.length)
@@ -751,6 +792,7 @@ export class GameServer {
       .then(async () => {
         const fresh = await this.store.load(at.roomId);
         if (!fresh) return ack(ackError('NOT_FOUND', 'room not found'));
+        if (!findPlayer(fresh, at.playerId)) return ack(ackError('NOT_FOUND', 'you are not in this room'));
         if (fresh.drawerId !== at.playerId) return ack(ackError('NOT_DRAWER', 'only the drawer draws'));
         if (fresh.phase !== 'drawing') return ack(ackError('BAD_STATE', 'not drawing now'));
         this.applyDraw(socket, event, input, at.playerId, fresh, ack);

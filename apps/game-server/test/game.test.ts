@@ -375,13 +375,97 @@ describe('DrawGuess over Redis and PostgreSQL', () => {
     expect(await b.ok('kick:vote', { playerId: d.playerId })).toEqual({ votes: 2, needed: 2, kicked: true });
     expect(await kicked).toEqual({ playerId: d.playerId });
     expect((await seen).players).toHaveLength(3);
-    // The kicked socket no longer acts in the room.
+    // The kicked socket no longer acts in the room: it is told it is not in it.
     expect((await d.call('chat:send', { text: 'hello?' })).ok).toBe(false);
+    for (const [event, payload] of [
+      ['draw:stroke', stroke()],
+      ['word:choose', { index: 0 }],
+    ] as const)
+      expect(await d.call(event, payload)).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
     const before = c.events('chat:message').length;
     await a.ok('chat:send', { text: 'still here' });
     await c.next('chat:message');
     expect(c.events('chat:message')).toHaveLength(before + 1);
     expect(d.events('chat:message')).toHaveLength(0);
+  });
+
+  it('takes one seat for two joins sent at once from one socket, and frees it when the socket goes', async () => {
+    const b = player('hostB');
+    await b.create({});
+    const c = player('hostC');
+    await c.create({});
+    const x = player('x');
+    await x.connected();
+    const [j1, j2] = await Promise.all([
+      x.call('room:join', { code: b.code, nickname: 'x' }),
+      x.call('room:join', { code: c.code, nickname: 'x' }),
+    ]);
+    expect([j1.ok, j2.ok]).toEqual([true, true]);
+    const xc = (j2 as { data: { playerId: string } }).data.playerId;
+    // The second join moved x from B to C: B has no seat of x's left.
+    await b.seen<RoomState>('room:state', (st) => st.players.length === 1);
+    const away = c.next<RoomState>('room:state', (st) => st.players.some((p) => p.id === xc && !p.connected));
+    x.close();
+    await away;
+    const st = await b.ok<{ state: RoomState }>('room:join', { code: b.code, nickname: 'hostB' });
+    expect(st.state.players.map((p) => [p.nickname, p.connected])).toEqual([['hostB', true]]);
+  });
+
+  it('keeps a player in their room and game when a join elsewhere is refused', async () => {
+    const [a0, a1, p] = (await room(3)) as [Player, Player, Player];
+    await a0.ok('game:start', {});
+    await a0.seen<RoomState>('room:state', (st) => st.phase === 'choosing');
+    const f0 = player('f0');
+    await f0.create({ maxPlayers: 2 });
+    await player('f1').join(f0.code);
+    expect(await p.call('room:join', { code: f0.code, nickname: 'p' })).toMatchObject({
+      ok: false,
+      error: { code: 'ROOM_FULL' },
+    });
+    // Still seated and connected, and the game goes on.
+    const st = await p.ok<{ state: RoomState }>('room:join', {
+      code: a0.code,
+      nickname: 'p',
+      sessionToken: p.sessionToken,
+    });
+    expect(st.state.phase).toBe('choosing');
+    expect(st.state.players.find((q) => q.id === p.playerId)).toMatchObject({ connected: true });
+    expect(a1.lastState()?.phase).not.toBe('game-end');
+    expect(await p.ok('chat:send', { text: 'still here' })).toEqual({ correct: false, close: false });
+  });
+
+  it('lets a player who was away when the round began draw in it once back', async () => {
+    const [host, p1, p2] = (await room(3, { rounds: 1, hints: 0, drawTimeSec: 60 })) as [
+      Player,
+      Player,
+      Player,
+    ];
+    const away = host.next<RoomState>('room:state', (st) =>
+      st.players.some((q) => q.id === p2.playerId && !q.connected),
+    );
+    p2.close();
+    await away;
+    await host.ok('game:start', {});
+    const back = player('p2');
+    await back.join(host.code, p2.sessionToken);
+    expect(back.playerId).toBe(p2.playerId);
+    const ps = [host, p1, back];
+    let third: Promise<RoomState> | undefined;
+    for (let turn = 1; turn <= 2; turn++) {
+      const { drawer } = await nthDrawer(ps, turn);
+      const { word } = await drawer.ok<{ word: string }>('word:choose', { index: 0 });
+      // What follows the second turn, waited for before that turn can end.
+      if (turn === 2)
+        third = host.next<RoomState>(
+          'room:state',
+          (st) => st.phase === 'choosing' || st.phase === 'game-end',
+        );
+      const ended = host.next('turn:end');
+      for (const g of ps.filter((q) => q !== drawer)) await g.ok('chat:send', { text: word });
+      await ended;
+    }
+    const st = await third!;
+    expect([st.phase, st.round, st.drawerId]).toEqual(['choosing', 1, p2.playerId]);
   });
 
   it("refuses a kicked player's address a new seat, and keeps the seats already taken from it", async () => {
