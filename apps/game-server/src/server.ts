@@ -170,6 +170,8 @@ export class GameServer {
   private presence: NodeJS.Timeout | undefined;
   /** Turns (`room:turnStartedAt`) whose drawing is full. */
   private readonly fullDrawings = new Set<string>();
+  /** How many undos and clears each turn has had (only turns that had one). */
+  private readonly drawingResets = new Map<string, number>();
   /** This process, as written on the players whose sockets it holds. */
   readonly replica = newId(6);
   private ticking = false;
@@ -829,6 +831,10 @@ export class GameServer {
     ack(ackOk(null));
     if (!adds) {
       if (turn !== undefined) this.fullDrawings.delete(turn);
+      // A "full" answer to a push sent before this undo or clear is out of date when it arrives.
+      const key = turnKey(room);
+      this.drawingResets.set(key, (this.drawingResets.get(key) ?? 0) + 1);
+      if (this.drawingResets.size > 10000) this.drawingResets.clear();
       const write = event === 'draw:undo' ? this.store.popOp(room.id) : this.store.clearOps(room.id);
       write.catch((err: unknown) => this.drawWriteFailed(err, room.id, event));
       return;
@@ -840,11 +846,15 @@ export class GameServer {
       event === 'draw:stroke'
         ? { type: 'stroke', stroke: input as Stroke }
         : { type: 'fill', fill: input as Fill };
+    const key = this.drawingResets.size === 0 ? undefined : turnKey(room);
+    const resets = key === undefined ? undefined : this.drawingResets.get(key);
     this.store.pushOp(room.id, op).then(
       (stored) => {
         if (stored) return;
+        const current = turnKey(room);
+        if (this.drawingResets.get(current) !== resets) return;
         if (this.fullDrawings.size > 10000) this.fullDrawings.clear();
-        this.fullDrawings.add(turnKey(room));
+        this.fullDrawings.add(current);
       },
       (err: unknown) => this.drawWriteFailed(err, room.id, event),
     );

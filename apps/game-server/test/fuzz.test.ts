@@ -265,5 +265,19 @@ describe('fuzzing every event', () => {
     expect((await sync).ops).toHaveLength(MAX_OPS);
     await drawer.ok('draw:undo', {});
     await drawer.ok('draw:stroke', VALID['draw:stroke']);
+    // Full again. A stroke and a clear sent back to back: the store refuses the stroke, and that
+    // answer arrives after the clear, which it must not undo (the drawing is empty now).
+    const [refused, cleared] = await Promise.all([
+      drawer.call('draw:stroke', VALID['draw:stroke']),
+      drawer.call('draw:clear'),
+    ]);
+    expect([refused.ok, cleared.ok]).toEqual([true, true]);
+    await sleep(100);
+    expect(await drawer.call('draw:stroke', VALID['draw:stroke'])).toEqual({ ok: true, data: null });
+    const later = new Player(server.url, 'later');
+    players.push(later);
+    const synced = later.next<{ ops: unknown[] }>('draw:sync');
+    await later.join(a.code);
+    expect((await synced).ops).toHaveLength(1);
   });
 });
