@@ -6,7 +6,7 @@ export interface WireEvent {
   readonly name: string;
   /** The payload (the first argument); `undefined` when the client sent none. */
   readonly payload: unknown;
-  /** The client's ack id: every intercepted event has one. */
+  /** The client's ack id, or -1 when it asked for no ack. */
   readonly ackId: number;
 }
 
@@ -31,10 +31,10 @@ const NINE = 57;
 const MAX_ACK_DIGITS = 15;
 
 /**
- * Reads a Socket.IO event packet for the default namespace with an ack id, as Engine.IO hands it
- * over (`2<id>["name",payload]`), when its name starts with `prefix`. Anything else (another
- * namespace, no ack, binary, more than one argument, JSON that does not parse) is null, and
- * Socket.IO's own decoder gets it, errors and all.
+ * Reads a Socket.IO event packet for the default namespace, as Engine.IO hands it over
+ * (`2<id>["name",payload]`, or `2["name",payload]` without an ack), when its name starts with
+ * `prefix`. Anything else (another namespace, binary, more than one argument, JSON that does not
+ * parse) is null, and Socket.IO's own decoder gets it, errors and all.
  */
 export function readEvent(data: string, prefix: string): WireEvent | null {
   if (data.charCodeAt(0) !== EVENT) return null;
@@ -45,7 +45,8 @@ export function readEvent(data: string, prefix: string): WireEvent | null {
     if (c < ZERO || c > NINE) break;
     ackId = ackId * 10 + (c - ZERO);
   }
-  if (i === 1 || !data.startsWith(prefix, i)) return null;
+  if (i === 1) ackId = -1;
+  if (!data.startsWith(prefix, i)) return null;
   let args: unknown;
   try {
     args = JSON.parse(data.slice(i));
@@ -127,8 +128,9 @@ export function interceptEvents(
 /**
  * Sends the ack of an intercepted event, as Socket.IO would, at the end of this event-loop turn
  * (`writeAtTurnEnd`: after the relays of the other events read in this turn, and before anything
- * else sent to this client).
+ * else sent to this client). Nothing, for an event sent without an ack.
  */
 export function sendAck(socket: Socket, ackId: number, res: unknown): void {
-  if (socket.connected) writeAtTurnEnd(socket.conn as unknown as EngineSocket, ackPacket(ackId, res));
+  if (ackId >= 0 && socket.connected)
+    writeAtTurnEnd(socket.conn as unknown as EngineSocket, ackPacket(ackId, res));
 }

@@ -373,9 +373,9 @@ export class GameServer {
   };
 
   /**
-   * A draw event with an ack, straight off the wire (`interceptEvents`): the same checks, ack and
-   * relay as through Socket.IO, in the same turn. Every draw event a client sends with an ack
-   * takes this path, so a drawer's strokes, fills, undos and clears keep their order.
+   * A draw event, straight off the wire (`interceptEvents`): the same checks, ack and
+   * relay as through Socket.IO, in the same turn. Every draw event a client sends (with an ack or
+   * without) takes this path, so a drawer's strokes, fills, undos and clears keep their order.
    */
   private readonly onWireDraw: EventHandler = (s, { name, payload, ackId }) => {
     if (!DRAW_EVENTS.has(name)) return false;

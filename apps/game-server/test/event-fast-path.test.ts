@@ -22,9 +22,16 @@ describe('readEvent', () => {
     });
   });
 
+  it('reads an event sent without an ack, so that it keeps its place among the acked ones', () => {
+    expect(readEvent(`2["draw:stroke",${json}]`, '["draw:')).toEqual({
+      name: 'draw:stroke',
+      payload: stroke,
+      ackId: -1,
+    });
+  });
+
   it("leaves everything else to Socket.IO's decoder", () => {
     const other = [
-      `2["draw:stroke",${json}]`, // no ack
       `2/admin,3["draw:stroke",${json}]`, // another namespace
       '24["chat:send",{"text":"hi"}]', // another prefix
       `25["draw:stroke",${json},"extra"]`, // more than one argument

@@ -127,6 +127,31 @@ describe('local play without Redis or PostgreSQL, and the REST side', () => {
     expect(sample('game_frames_direct_total{kind="single",service="game-server"}')).toBeGreaterThan(0);
   });
 
+  it('relays a draw event sent without an ack in its place among the acked ones', async () => {
+    const a = new Player(server.url, 'a');
+    const b = new Player(server.url, 'b');
+    players.push(a, b);
+    await a.create({ drawTimeSec: 60 });
+    await b.join(a.code);
+    await a.ok('game:start', {});
+    await a.seen<RoomState>('room:state', (st) => st.phase === 'choosing');
+    const drawer = a.lastState()!.drawerId === a.playerId ? a : b;
+    const other = drawer === a ? b : a;
+    await drawer.ok('word:choose', { index: 0 });
+    const cleared = other.next('draw:clear');
+    const emit = drawer.socket as unknown as { emit: (...args: unknown[]) => void };
+    emit.emit('draw:stroke', { points: [[0.2, 0.2]], color: '#000000', size: 2, tool: 'pen' });
+    await drawer.ok('draw:clear');
+    await cleared;
+    const seen = other.received.map((r) => r.event).filter((e) => e.startsWith('draw:'));
+    expect(seen).toEqual(['draw:stroke', 'draw:clear']);
+    const late = new Player(server.url, 'late');
+    players.push(late);
+    const sync = late.next<{ ops: unknown[] }>('draw:sync');
+    await late.join(a.code);
+    expect((await sync).ops).toEqual([]);
+  });
+
   it("gives one socket one seat: joining with another player's token takes that seat over", async () => {
     const a = new Player(server.url, 'ann');
     const b = new Player(server.url, 'ben');
