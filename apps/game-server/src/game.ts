@@ -4,7 +4,7 @@
  * record and then carries the effects out, holding the room's lock so effects keep their order.
  */
 import { randomBytes } from 'node:crypto';
-import { judgeGuess, maskWord, type PlayerView, type RoomState } from '@hybrid/game-protocol';
+import { isHidden, judgeGuess, maskWord, type PlayerView, type RoomState } from '@hybrid/game-protocol';
 import type { GameResult, PlayerRec, RoomRec } from './model';
 import { pickWords, wordPool } from './words';
 
@@ -66,7 +66,7 @@ export function drawerPoints(guessers: number, remainingFractions: readonly numb
 
 /** How many letters hints may reveal: never more than half the word's letters. */
 export function hintBudget(word: string, hints: number): number {
-  const letters = [...word].filter((ch) => /[\p{L}\p{N}]/u.test(ch)).length;
+  const letters = [...word].filter(isHidden).length;
   return Math.min(hints, Math.floor(letters / 2));
 }
 
@@ -267,7 +267,7 @@ export function chooseWord(room: RoomRec, index: number, now: number, t: Timing,
 function revealHint(room: RoomRec, now: number, t: Timing, fx: Effect[]): void {
   const word = room.word!;
   const hidden = [...word]
-    .map((ch, i) => (/[\p{L}\p{N}]/u.test(ch) && !room.revealed.includes(i) ? i : -1))
+    .map((ch, i) => (isHidden(ch) && !room.revealed.includes(i) ? i : -1))
     .filter((i) => i >= 0);
   if (hidden.length > 1 && room.hintsGiven < hintBudget(word, room.settings.hints)) {
     const pick = hidden[randomBytes(1)[0]! % hidden.length]!;

@@ -42,9 +42,13 @@ const settings = v.object(
     maxPlayers: v.number({ int: true, min: LIMITS.maxPlayers.min, max: LIMITS.maxPlayers.max }),
     isPrivate: v.bool(),
     language: v.oneOf(['en', 'ko'] as const) as Validator<Language>,
-    customWords: v.array(v.string({ min: 1, max: LIMITS.customWords.wordMax, trim: true }), {
-      max: LIMITS.customWords.max,
-    }),
+    // A word of spaces and punctuation alone would show in full in its hint.
+    customWords: v.array(
+      v.string({ min: 1, max: LIMITS.customWords.wordMax, trim: true, pattern: /[^\s\p{P}]/u }),
+      {
+        max: LIMITS.customWords.max,
+      },
+    ),
     customWordsOnly: v.bool(),
   },
   [

@@ -32,7 +32,14 @@ export function judgeGuess(guess: string, word: string): { correct: boolean; clo
   return { correct: false, close: editDistance(g, w, 1) === 1 };
 }
 
-/** The hint for a word: unrevealed letters as `_`, spaces and punctuation kept, revealed indexes shown. */
+/**
+ * Whether a hint hides this character (of a word split into code points): everything but spaces and
+ * punctuation. Letters and digits, and also symbols and emoji, which a custom word may hold: shown,
+ * they would give such a word away.
+ */
+export const isHidden = (ch: string): boolean => !/^[\s\p{P}]$/u.test(ch);
+
+/** The hint for a word: unrevealed characters as `_`, spaces and punctuation kept, revealed indexes shown. */
 export function maskWord(word: string, revealed: ReadonlySet<number> = new Set()): string {
-  return [...word].map((ch, i) => (/[\p{L}\p{N}]/u.test(ch) && !revealed.has(i) ? '_' : ch)).join('');
+  return [...word].map((ch, i) => (isHidden(ch) && !revealed.has(i) ? '_' : ch)).join('');
 }

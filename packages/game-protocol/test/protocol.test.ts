@@ -99,4 +99,20 @@ describe('guess judging', () => {
     expect(maskWord('ice cream')).toBe('___ _____');
     expect(maskWord('ice cream', new Set([0, 4]))).toBe('i__ c____');
   });
+  it('masks symbols and emoji too, which a custom word may be made of, and keeps punctuation', () => {
+    expect(maskWord('🍕')).toBe('_');
+    expect(maskWord('C++')).toBe('___');
+    expect(maskWord('rock & roll')).toBe('____ & ____');
+    expect(maskWord("jack-o'-lantern")).toBe("____-_'-_______");
+    expect(maskWord('보물 지도')).toBe('__ __');
+  });
+  it('refuses a custom word of spaces and punctuation alone, which its hint would show in full', () => {
+    const create = (customWords: string[]) =>
+      clientSchemas['room:create']({ nickname: 'a', settings: { customWords } });
+    expect(create(['?!', 'ok'])).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('customWords[0]'),
+    });
+    expect(create(['🍕', 'C++', 'a-b']).ok).toBe(true);
+  });
 });
