@@ -44,7 +44,8 @@ export const gameServer: WorkloadSpec = {
     },
     GAME_TIME_SCALE: {
       type: 'number',
-      description: 'Multiplies every game duration (draw time included); below 1 only for tests.',
+      description:
+        'Multiplies the duration of every game phase (word choice, draw time, turn end, game end; not the reconnect grace period); below 1 only for tests.',
       default: '1',
       min: 0.001,
       max: 10,
