@@ -125,7 +125,7 @@ interface Settings {
 /** One WebSocket connection: authentication, then questions answered one at a time. */
 class ChatSession {
   private user: AuthUser | null;
-  /** The access token the session was opened with, checked again before every question. */
+  /** The question being answered. */
   private current: { id: string; abort: AbortController } | undefined;
   private counter = 0;
   private closed = false;
