@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { catalog } from '@hybrid/catalog';
 import { toMiB } from '@hybrid/catalog';
+import { connectionsOf } from './clusters/common';
 import type { ClusterOutput } from './synth';
 
 type Obj = Record<string, unknown> & {
@@ -53,13 +54,7 @@ function clusterDiagram(c: ClusterOutput): string[] {
   for (const w of catalog.workloads
     .filter((x) => nodes.has(x.name))
     .sort((a, b) => a.name.localeCompare(b.name))) {
-    const d = w.dependencies;
-    const deps: [string, string][] = [
-      ...(d.postgres ? [[d.postgres.server, `postgres ${d.postgres.database}`] as [string, string]] : []),
-      ...(d.redis ? [[d.redis.server, `redis db ${d.redis.db}`] as [string, string]] : []),
-      ...(d.amqp ? [[d.amqp.server, 'amqp'] as [string, string]] : []),
-      ...(d.services ?? []).map((s) => [s, 'http'] as [string, string]),
-    ];
+    const deps = connectionsOf(w, catalog).map((x) => [x.server, x.label] as const);
     for (const [target, label] of deps) {
       const to = nodes.has(target) ? id(`${c.name}_${target}`) : id(`ext_${target}`);
       if (!nodes.has(target)) lines.push(`  ${to}[/"${target} (${catalog.get(target).cluster})"/]`);

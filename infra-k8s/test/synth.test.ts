@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { catalog } from '@hybrid/catalog';
 import { parse } from 'yaml';
 import { withoutAws } from '../src/architecture';
 import { buildPi } from '../src/clusters/pi';
@@ -65,6 +66,46 @@ describe('synth', () => {
     expect(s).toMatch(/^pi: \d+ objects in 5 folders/);
     expect(s).toMatch(/Deployment 2/);
     expect(s).toMatch(/memory pi\s+\[#+-*\] \d+\/3584 MiB \(\d+%\)/);
+  });
+});
+
+type PolicyPeer = {
+  ipBlock?: { cidr: string };
+  namespaceSelector?: { matchLabels: Record<string, string> };
+  podSelector?: { matchLabels: Record<string, string> };
+};
+type PolicyRule = { to?: PolicyPeer[]; from?: PolicyPeer[]; ports?: { port: number; protocol: string }[] };
+type Policy = { spec: { egress?: PolicyRule[]; ingress?: PolicyRule[] } };
+
+const kubeadmPolicy = (name: string): Policy =>
+  result.clusters[1]!.objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata?.name === name) as Policy;
+const podPeer = (namespace: string, name: string) => ({
+  namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } },
+  podSelector: { matchLabels: { 'app.kubernetes.io/name': name } },
+});
+/** The peers a rule list allows on one TCP port. */
+const peersOn = (rules: PolicyRule[] | undefined, port: number, side: 'to' | 'from'): PolicyPeer[] =>
+  (rules ?? [])
+    .filter((r) => !r.ports || r.ports.some((p) => p.port === port && p.protocol === 'TCP'))
+    .flatMap((r) => r[side] ?? []);
+
+describe('network policies give every workload the paths it uses', () => {
+  it('every token verifier (AUTH_DENYLIST_URL) reaches the auth Redis, and that Redis admits it', () => {
+    const redis = catalog.get(catalog.get('auth').dependencies.redis!.server);
+    const verifiers = catalog
+      .byCluster('kubeadm')
+      .filter((w) => 'AUTH_DENYLIST_URL' in w.env)
+      .map((w) => w.name)
+      .sort();
+    expect(verifiers).toEqual(['character', 'chat', 'my', 'scan']);
+    const admitted = peersOn(kubeadmPolicy(redis.name).spec.ingress, redis.port!, 'from');
+    for (const name of verifiers) {
+      expect([name, peersOn(kubeadmPolicy(name).spec.egress, redis.port!, 'to')]).toEqual([
+        name,
+        expect.arrayContaining([podPeer('data', redis.name)]),
+      ]);
+      expect([name, admitted]).toEqual([name, expect.arrayContaining([podPeer('waste-coach', name)])]);
+    }
   });
 });
 

@@ -26,9 +26,42 @@ export function newFolder(app: App, folders: Map<string, Chart>, name: string): 
 /** Env variables that point outside the cluster (an HTTPS endpoint the workload calls). */
 const EXTERNAL = /(_ENDPOINT|_BASE_URL)$/;
 
+/** Env variable of a token-checking service: the auth service's Redis, where logged-out tokens are denylisted. */
+export const DENYLIST_ENV = 'AUTH_DENYLIST_URL';
+
+/** One connection of a workload to a server: the server's catalog name and what it is for. */
+export interface Connection {
+  readonly server: string;
+  readonly label: string;
+}
+
 /**
- * Where a workload may connect, from its catalog dependencies: its PostgreSQL, Redis and
- * RabbitMQ servers, the services it calls, external HTTPS endpoints, plus extra rules.
+ * The servers a workload connects to: its catalog dependencies (PostgreSQL, Redis, RabbitMQ, the
+ * services it calls) plus the auth service's Redis for every workload whose env contract reads
+ * the token denylist (AUTH_DENYLIST_URL), whether or not it has a Redis of its own.
+ */
+export function connectionsOf(w: Workload, catalog: Catalog): Connection[] {
+  const d = w.dependencies;
+  const out: Connection[] = [];
+  if (d.postgres) out.push({ server: d.postgres.server, label: `postgres ${d.postgres.database}` });
+  if (d.redis) out.push({ server: d.redis.server, label: `redis db ${d.redis.db}` });
+  if (DENYLIST_ENV in w.env) {
+    const authRedis = catalog.get('auth').dependencies.redis;
+    if (!authRedis)
+      throw new Error(
+        `${w.name} reads ${DENYLIST_ENV} but the auth workload has no Redis dependency to point it at`,
+      );
+    if (authRedis.server !== d.redis?.server)
+      out.push({ server: authRedis.server, label: 'redis token denylist' });
+  }
+  if (d.amqp) out.push({ server: d.amqp.server, label: 'amqp' });
+  for (const s of d.services ?? []) out.push({ server: s, label: 'http' });
+  return out;
+}
+
+/**
+ * Where a workload may connect: the in-cluster servers of connectionsOf (PostgreSQL, Redis,
+ * RabbitMQ, called services), external HTTPS endpoints, plus extra rules.
  */
 export function egressOf(
   w: Workload,
@@ -36,34 +69,26 @@ export function egressOf(
   ns: ReadonlyMap<string, string>,
   extra: readonly Rule[] = [],
 ): Rule[] {
-  const d = w.dependencies;
   const rules: Rule[] = [];
   const to = (server: string): Peer => ({
     ...(ns.get(server) ? { namespace: ns.get(server)! } : {}),
     podLabels: { 'app.kubernetes.io/name': server },
   });
-  for (const dep of [d.postgres, d.redis, d.amqp]) {
-    if (!dep) continue;
-    const server = catalog.get(dep.server);
+  for (const { server: name } of connectionsOf(w, catalog)) {
+    const server = catalog.get(name);
     if (server.external) continue;
     rules.push({ peers: [to(server.name)], ports: [server.port!] });
   }
-  for (const s of d.services ?? []) rules.push({ peers: [to(s)], ports: [catalog.get(s).port!] });
   if (Object.keys(w.env).some((k) => EXTERNAL.test(k)))
     rules.push({ peers: [{ cidr: '0.0.0.0/0' }], ports: [443] });
   return [...rules, ...extra];
 }
 
-/** Who may connect to a workload: the catalog workloads that depend on it. */
+/** Who may connect to a workload: the deployed catalog workloads whose connectionsOf include it. */
 export function clientsOf(server: Workload, catalog: Catalog, ns: ReadonlyMap<string, string>): Peer[] {
   return catalog.workloads
     .filter((w) => ns.has(w.name))
-    .filter((w) => {
-      const d = w.dependencies;
-      return [d.postgres?.server, d.redis?.server, d.amqp?.server, ...(d.services ?? [])].includes(
-        server.name,
-      );
-    })
+    .filter((w) => connectionsOf(w, catalog).some((c) => c.server === server.name))
     .map((w) => ({ namespace: ns.get(w.name)!, podLabels: { 'app.kubernetes.io/name': w.name } }));
 }
 
