@@ -107,6 +107,23 @@ describe('network policies give every workload the paths it uses', () => {
       expect([name, admitted]).toEqual([name, expect.arrayContaining([podPeer('waste-coach', name)])]);
     }
   });
+
+  it('exactly the pods that use the instance role reach instance metadata (169.254.169.254:80)', () => {
+    const imds = result.clusters
+      .flatMap((c) => c.objects)
+      .filter((o) => o.kind === 'NetworkPolicy')
+      .filter((o) =>
+        peersOn((o as Policy).spec.egress, 80, 'to').some((p) => p.ipBlock?.cidr === '169.254.169.254/32'),
+      )
+      .map((o) => `${o.metadata?.namespace}/${o.metadata?.name}`)
+      .sort();
+    expect(imds).toEqual([
+      'data/postgres-backup',
+      'waste-coach/scan',
+      'waste-coach/worker-ai',
+      'waste-coach/worker-storage',
+    ]);
+  });
 });
 
 describe('snapshots (one per chart)', () => {

@@ -1,5 +1,5 @@
 import type { Catalog, Workload } from '@hybrid/catalog';
-import type { HelmAddon, Peer, Pool, Rule } from '@hybrid/constructs-k8s';
+import { INSTANCE_METADATA, type HelmAddon, type Peer, type Pool, type Rule } from '@hybrid/constructs-k8s';
 import { Chart, type App } from 'cdk8s';
 
 /** One cluster: a chart per committed folder (one ArgoCD Application each). */
@@ -25,6 +25,13 @@ export function newFolder(app: App, folders: Map<string, Chart>, name: string): 
 
 /** Env variables that point outside the cluster (an HTTPS endpoint the workload calls). */
 const EXTERNAL = /(_ENDPOINT|_BASE_URL)$/;
+
+/**
+ * A workload whose S3 key may be left empty falls back to the default AWS credential chain: the
+ * node's instance role, fetched from the instance metadata service.
+ */
+export const usesInstanceRole = (w: Workload): boolean =>
+  'S3_ACCESS_KEY_ID' in w.env && !w.env.S3_ACCESS_KEY_ID!.required;
 
 /** Env variable of a token-checking service: the auth service's Redis, where logged-out tokens are denylisted. */
 export const DENYLIST_ENV = 'AUTH_DENYLIST_URL';
@@ -61,7 +68,8 @@ export function connectionsOf(w: Workload, catalog: Catalog): Connection[] {
 
 /**
  * Where a workload may connect: the in-cluster servers of connectionsOf (PostgreSQL, Redis,
- * RabbitMQ, called services), external HTTPS endpoints, plus extra rules.
+ * RabbitMQ, called services), external HTTPS endpoints, the instance metadata service for
+ * workloads that use the instance role, plus extra rules.
  */
 export function egressOf(
   w: Workload,
@@ -81,6 +89,7 @@ export function egressOf(
   }
   if (Object.keys(w.env).some((k) => EXTERNAL.test(k)))
     rules.push({ peers: [{ cidr: '0.0.0.0/0' }], ports: [443] });
+  if (usesInstanceRole(w)) rules.push(INSTANCE_METADATA);
   return [...rules, ...extra];
 }
 

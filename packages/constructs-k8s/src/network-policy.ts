@@ -17,6 +17,13 @@ export interface Rule {
   readonly ports?: readonly number[];
 }
 
+/**
+ * The EC2 instance metadata service, where the AWS SDKs and CLI get the node's instance-role
+ * credentials (IMDSv2; the launch templates allow the extra hop a pod needs). Only for pods that
+ * use the instance role: under a default deny nothing else reaches it.
+ */
+export const INSTANCE_METADATA: Rule = { peers: [{ cidr: '169.254.169.254/32' }], ports: [80] };
+
 export interface AllowPolicyProps {
   readonly namespace: string;
   /** Pods the policy applies to. */

@@ -1,6 +1,7 @@
 import { nodeRoleKey, type NodeRole } from '@hybrid/catalog';
 import type { Construct } from 'constructs';
 import { Problems } from './errors';
+import { INSTANCE_METADATA } from './network-policy';
 import type { Postgres } from './postgres';
 import { ScheduledJob } from './scheduled-job';
 
@@ -61,6 +62,7 @@ export class PostgresBackup extends ScheduledJob {
       allowTo: [
         { peers: [{ podLabels: { 'app.kubernetes.io/name': host } }], ports: [5432] },
         { peers: [{ cidr: '0.0.0.0/0' }], ports: [443] },
+        INSTANCE_METADATA,
       ],
       ...(role
         ? {

@@ -337,6 +337,14 @@ describe('PostgresBackup', () => {
       expect(pod.initContainers[0].command[2]).toContain(`--file=/scratch/${db}.dump ${db}`);
     expect(pod.containers[0].command[2]).toContain('s3://my-backups/postgres/');
     expect(pod.securityContext.runAsNonRoot).toBe(true);
+    // The upload uses the node's instance role: the CLI needs instance metadata, then S3 over HTTPS.
+    const policy = find(objs, 'NetworkPolicy', 'postgres-backup');
+    expect(policy.spec.egress).toEqual(
+      expect.arrayContaining([
+        { to: [{ ipBlock: { cidr: '169.254.169.254/32' } }], ports: [{ protocol: 'TCP', port: 80 }] },
+        { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 443 }] },
+      ]),
+    );
   });
   it('rejects a bad bucket name', () => {
     expect(() =>
