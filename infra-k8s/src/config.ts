@@ -1,4 +1,4 @@
-import { topologies, type TopologyName } from '@hybrid/catalog';
+import { postgresBackupBucketBase, topologies, type TopologyName } from '@hybrid/catalog';
 
 /** Everything a synth needs besides the catalog; environment variables override the defaults. */
 export interface SynthConfig {
@@ -37,6 +37,7 @@ export interface SynthConfig {
     readonly domain: string;
     /** ACM certificate of the ALB listener. @default none: discovered from the host (ACM_CERTIFICATE_ARN) */
     readonly certificateArn?: string;
+    /** Base name of the backups bucket; the job writes to `<base>-<account id>`, which the cluster stack creates. */
     readonly backupBucket: string;
     /** Secrets Manager store of the services' secrets. */
     readonly secretStore: string;
@@ -63,7 +64,7 @@ export const defaultConfig: SynthConfig = {
     region: 'ap-northeast-2',
     vpcCidr: '10.30.0.0/16',
     domain: 'api.wastecoach.example.com',
-    backupBucket: 'waste-coach-backups',
+    backupBucket: postgresBackupBucketBase,
     secretStore: 'aws-secrets-manager',
   },
 };

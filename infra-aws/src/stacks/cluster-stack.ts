@@ -1,15 +1,25 @@
-import { topologies } from '@hybrid/catalog';
+import { postgresBackupBucketBase, topologies } from '@hybrid/catalog';
 import { DnsCertificate, KubeadmCluster, Network, SecureBucket } from '@hybrid/constructs-aws';
 import { TerraformOutput } from 'cdktn';
 import type { Construct } from 'constructs';
 import type { Environment } from '../environments';
 import { EnvironmentStack } from './base';
 
-/** Waste Coach: the kubeadm cluster on EC2, its images bucket, and its certificate when a domain is set. */
+/**
+ * Secrets Manager names the cluster's ExternalSecrets read (`<namespace>/<workload>`, namespace
+ * `waste-coach`); the nodes may read these and no other secrets.
+ */
+export const CLUSTER_SECRETS_PREFIX = 'waste-coach/';
+
+/**
+ * Waste Coach: the kubeadm cluster on EC2, its images and backups buckets (used by pods through the
+ * nodes' instance role), and its certificate when a domain is set.
+ */
 export class ClusterStack extends EnvironmentStack {
   readonly network: Network;
   readonly cluster: KubeadmCluster;
   readonly images: SecureBucket;
+  readonly backups: SecureBucket;
   readonly certificate: DnsCertificate | undefined;
 
   constructor(scope: Construct, id: string, env: Environment) {
@@ -53,6 +63,13 @@ export class ClusterStack extends EnvironmentStack {
         },
       ],
     });
+    // The nightly pg_dump CronJob writes `postgres/<db>/<stamp>.dump` to `<base>-<account id>`.
+    this.backups = new SecureBucket(this, 'Backups', {
+      bucketName: `${postgresBackupBucketBase}-${env.accountId}`,
+    });
+    this.cluster.grantSecretsRead(CLUSTER_SECRETS_PREFIX);
+    this.cluster.grantBucket(this.images, 'read-write');
+    this.cluster.grantBucket(this.backups, 'put', 'postgres/');
     this.certificate = c.domain ? new DnsCertificate(this, 'Certificate', { zoneName: c.domain }) : undefined;
 
     const out = (name: string, value: unknown, description: string): void => {
@@ -79,6 +96,7 @@ export class ClusterStack extends EnvironmentStack {
     );
     out('join_parameters_path', this.cluster.ssmPrefix, 'SSM path of the kubeadm join token and CA hash');
     out('images_bucket', this.images.name, 'IMAGES_BUCKET for scan and worker-storage');
+    out('backups_bucket', this.backups.name, 'Bucket of the nightly PostgreSQL backup job');
     if (this.certificate)
       out(
         'certificate_arn',

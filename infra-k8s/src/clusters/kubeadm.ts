@@ -174,6 +174,8 @@ export function buildKubeadm(cfg: SynthConfig): ClusterBuild {
     namespace: DATA_NS,
     partOf: 'waste-coach',
     bucket: c.backupBucket,
+    accountSuffix: true,
+    region: c.region,
     postgresImage: `${cfg.imageRegistry ? `${cfg.imageRegistry}/` : ''}${pgWorkload.image}:${pgWorkload.imageRef}`,
     nodeRole: 'storage',
   });

@@ -10,6 +10,7 @@ export { ACCOUNT_DELETED, accountQueues } from './queues';
 export { buildCatalog, CatalogError, topicMatches, type Catalog, type CatalogInput } from './catalog';
 export { envContract } from './env';
 export { parseQuantity, toMiB } from './quantity';
+export { postgresBackupBucketBase } from './workloads/data';
 export { tokenVerifierEnv } from './workloads/waste-coach';
 
 /** Every workload as declared (before allocation and defaults). */

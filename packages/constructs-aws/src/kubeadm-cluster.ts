@@ -15,6 +15,7 @@ import { cidrContains, cidrsOverlap, formatIpv4, parseCidr, type Cidr } from './
 import { ebsCsiDriverPolicy, loadBalancerControllerPolicy } from './controller-policies';
 import { renderControlPlaneUserData, renderNodeUserData, type KubeadmBootOptions } from './kubeadm-user-data';
 import type { Network } from './network';
+import type { SecureBucket } from './secure-bucket';
 import { allTraffic, SecurityGroup, tcp, udp } from './security-group';
 import { throwIfProblems } from './validation';
 
@@ -40,6 +41,13 @@ export interface KubeadmClusterProps {
   readonly accountId: string;
 }
 
+/** What pods may do with a bucket's objects through the nodes' instance role. */
+export type BucketAccess =
+  /** get, put and delete objects, list the bucket (the images bucket) */
+  | 'read-write'
+  /** put objects only, including multipart uploads (a backup destination) */
+  | 'put';
+
 /** NodePort range of kube-proxy; the ALB reaches services only here. */
 export const NODE_PORT_RANGE = { from: 30000, to: 32767 } as const;
 
@@ -61,11 +69,15 @@ export class KubeadmCluster extends Construct {
   readonly userData: Readonly<Record<string, string>>;
   readonly ssmPrefix: string;
   readonly clusterName: string;
+  private readonly region: string;
+  private readonly accountId: string;
 
   constructor(scope: Construct, id: string, props: KubeadmClusterProps) {
     super(scope, id);
     const net = props.network;
     this.clusterName = props.clusterName;
+    this.region = props.region;
+    this.accountId = props.accountId;
     this.ssmPrefix = props.ssmPrefix ?? `/${props.clusterName}/kubeadm`;
     const podCidr = props.podCidr ?? '192.168.0.0/16';
     const serviceCidr = props.serviceCidr ?? '10.96.0.0/12';
@@ -380,5 +392,57 @@ export class KubeadmCluster extends Construct {
     }
     this.pools = pools;
     this.userData = userData;
+  }
+  /**
+   * Lets pods that use the nodes' instance role (the External Secrets operator behind the
+   * ClusterSecretStore) read the Secrets Manager secrets whose names start with `namePrefix`,
+   * e.g. `waste-coach/` for `waste-coach/<workload>`. Nothing outside the prefix.
+   */
+  grantSecretsRead(namePrefix: string): IamRolePolicy {
+    throwIfProblems(
+      `KubeadmCluster ${this.node.path}`,
+      /^[A-Za-z0-9/_+=.@-]+\/$/.test(namePrefix)
+        ? []
+        : [
+            `secret name prefix "${namePrefix}" must be a path of name characters ending in "/" (no wildcards)`,
+          ],
+    );
+    const arn = `arn:aws:secretsmanager:${this.region}:${this.accountId}:secret:${namePrefix}*`;
+    return new IamRolePolicy(this, `ReadSecrets-${namePrefix.replace(/[^A-Za-z0-9]/g, '')}`, {
+      role: this.nodeRole.id,
+      policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+            Resource: arn,
+          },
+        ],
+      }),
+    });
+  }
+
+  /**
+   * Lets pods that use the nodes' instance role use the objects of one bucket, scoped to its ARN
+   * (and to `keyPrefix` within it). @param keyPrefix @default '' (every key)
+   */
+  grantBucket(bucket: SecureBucket, access: BucketAccess, keyPrefix = ''): IamRolePolicy {
+    const objects = `${bucket.arn}/${keyPrefix}*`;
+    const statements =
+      access === 'read-write'
+        ? [
+            {
+              Effect: 'Allow',
+              Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+              Resource: objects,
+            },
+            { Effect: 'Allow', Action: ['s3:ListBucket'], Resource: bucket.arn },
+          ]
+        : [{ Effect: 'Allow', Action: ['s3:PutObject', 's3:AbortMultipartUpload'], Resource: objects }];
+    return new IamRolePolicy(this, `Bucket-${bucket.node.id}`, {
+      role: this.nodeRole.id,
+      policy: JSON.stringify({ Version: '2012-10-17', Statement: statements }),
+    });
   }
 }

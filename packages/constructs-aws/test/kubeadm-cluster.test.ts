@@ -3,7 +3,7 @@ import { Instance } from '@cdktn/provider-aws/lib/instance';
 import { LaunchTemplate } from '@cdktn/provider-aws/lib/launch-template';
 import { nodeRoleKey, topologies, type ClusterTopology } from '@hybrid/catalog';
 import { Testing } from 'cdktn';
-import { KubeadmCluster, Network, type KubeadmClusterProps } from '../src';
+import { KubeadmCluster, Network, SecureBucket, type KubeadmClusterProps } from '../src';
 import { cloudInitSchema, resourcesOf, shellSyntaxErrors, synth } from './helpers';
 
 Testing.setupJest();
@@ -155,6 +155,67 @@ describe('KubeadmCluster', () => {
         if (onAll && writes.length) expect(s.Condition).toBeDefined();
       }
     }
+  });
+
+  it('grants the nodes secrets by name prefix and bucket objects by bucket ARN, never *', () => {
+    const { json } = synth((s) => {
+      const network = new Network(s, 'Net', { cidr: '10.0.0.0/16', zones: 3 });
+      const cluster = new KubeadmCluster(s, 'Cluster', {
+        network,
+        topology: topologies['tiered-4'],
+        clusterName: 'waste-coach-test',
+        region: 'ap-northeast-2',
+        accountId: '111111111111',
+      });
+      cluster.grantSecretsRead('waste-coach/');
+      cluster.grantBucket(new SecureBucket(s, 'Images', { bucketName: 'images-test' }), 'read-write');
+      cluster.grantBucket(new SecureBucket(s, 'Backups', { bucketName: 'backups-test' }), 'put', 'postgres/');
+    });
+    const policies = resourcesOf(json, 'aws_iam_role_policy')
+      .filter((p) => String(p.role).includes('Cluster_NodeRole'))
+      .map((p) => (JSON.parse(String(p.policy)) as { Statement: unknown[] }).Statement);
+    expect(policies).toEqual(
+      expect.arrayContaining([
+        [
+          {
+            Effect: 'Allow',
+            Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+            Resource: 'arn:aws:secretsmanager:ap-northeast-2:111111111111:secret:waste-coach/*',
+          },
+        ],
+        [
+          {
+            Effect: 'Allow',
+            Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+            Resource: expect.stringMatching(/^\$\{aws_s3_bucket\.Images_[0-9A-F]+\.arn\}\/\*$/),
+          },
+          {
+            Effect: 'Allow',
+            Action: ['s3:ListBucket'],
+            Resource: expect.stringMatching(/^\$\{aws_s3_bucket\.Images_[0-9A-F]+\.arn\}$/),
+          },
+        ],
+        [
+          {
+            Effect: 'Allow',
+            Action: ['s3:PutObject', 's3:AbortMultipartUpload'],
+            Resource: expect.stringMatching(/^\$\{aws_s3_bucket\.Backups_[0-9A-F]+\.arn\}\/postgres\/\*$/),
+          },
+        ],
+      ]),
+    );
+    expect(() =>
+      synth((s) => {
+        const network = new Network(s, 'Net', { cidr: '10.0.0.0/16', zones: 3 });
+        new KubeadmCluster(s, 'Cluster', {
+          network,
+          topology: topologies['tiered-4'],
+          clusterName: 'waste-coach-test',
+          region: 'ap-northeast-2',
+          accountId: '111111111111',
+        }).grantSecretsRead('*');
+      }),
+    ).toThrow(/secret name prefix "\*" must be a path of name characters ending in "\/"/);
   });
 
   it('rejects a topology with no control plane', () => {

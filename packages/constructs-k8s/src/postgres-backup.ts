@@ -8,10 +8,17 @@ import { ScheduledJob } from './scheduled-job';
 export interface PostgresBackupProps {
   readonly postgres: Postgres;
   readonly namespace: string;
-  /** Bucket that receives `postgres/<database>/<timestamp>.dump`. */
+  /** Bucket that receives `postgres/<database>/<timestamp>.dump` (see `accountSuffix`). */
   readonly bucket: string;
+  /**
+   * Write to `<bucket>-<AWS account id>`, the account read at run time from STS with the node's
+   * instance role, so that one manifest serves every environment's account. @default false
+   */
+  readonly accountSuffix?: boolean;
   /** pg_dump image (same major as the server). */
   readonly postgresImage: string;
+  /** AWS region of the bucket and STS (AWS_REGION of the upload). @default none: the CLI resolves it */
+  readonly region?: string;
   /** AWS CLI image for the upload. @default 'amazon/aws-cli:2.27.50' */
   readonly awsCliImage?: string;
   /** @default '17 3 * * *' (daily, 03:17 UTC) */
@@ -25,8 +32,11 @@ export interface PostgresBackupProps {
 export class PostgresBackup extends ScheduledJob {
   constructor(scope: Construct, id: string, props: PostgresBackupProps) {
     const problems = new Problems();
-    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(props.bucket))
-      problems.add(`PostgresBackup: bucket "${props.bucket}" is not a valid S3 bucket name`);
+    const bucketName = props.accountSuffix ? `${props.bucket}-123456789012` : props.bucket;
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucketName))
+      problems.add(
+        `PostgresBackup: bucket "${props.bucket}" is not a valid S3 bucket name${props.accountSuffix ? ' once "-<account id>" is added (at most 50 characters)' : ''}`,
+      );
     problems.throwIfAny('PostgresBackup');
     const host = props.postgres.name;
     const dbs = props.postgres.databases.map((d) => d.database);
@@ -35,7 +45,10 @@ export class PostgresBackup extends ScheduledJob {
         (db) => `pg_dump --format=custom --host=${host} --username=postgres --file=/scratch/${db}.dump ${db}`,
       )
       .join(' && ');
-    const upload = `stamp=$(date -u +%Y%m%dT%H%M%SZ) && for f in /scratch/*.dump; do db=$(basename "$f" .dump); aws s3 cp --only-show-errors "$f" "s3://${props.bucket}/postgres/$db/$stamp.dump"; done`;
+    const bucket = props.accountSuffix
+      ? `bucket="${props.bucket}-$(aws sts get-caller-identity --query Account --output text)"`
+      : `bucket="${props.bucket}"`;
+    const upload = `${bucket}; stamp=$(date -u +%Y%m%dT%H%M%SZ) && for f in /scratch/*.dump; do db=$(basename "$f" .dump); aws s3 cp --only-show-errors "$f" "s3://$bucket/postgres/$db/$stamp.dump"; done`;
     const role = props.nodeRole;
     super(scope, id, `${host}-backup`, {
       namespace: props.namespace,
@@ -57,7 +70,10 @@ export class PostgresBackup extends ScheduledJob {
         name: 'upload',
         image: props.awsCliImage ?? 'amazon/aws-cli:2.27.50',
         command: ['sh', '-c', `set -eu; ${upload}`],
-        env: [{ name: 'HOME', value: '/tmp' }],
+        env: [
+          { name: 'HOME', value: '/tmp' },
+          ...(props.region ? [{ name: 'AWS_REGION', value: props.region }] : []),
+        ],
       },
       allowTo: [
         { peers: [{ podLabels: { 'app.kubernetes.io/name': host } }], ports: [5432] },

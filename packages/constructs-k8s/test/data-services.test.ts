@@ -335,7 +335,8 @@ describe('PostgresBackup', () => {
     const pod = cron.spec.jobTemplate.spec.template.spec;
     for (const db of ['auth', 'character', 'info', 'location', 'my', 'scan'])
       expect(pod.initContainers[0].command[2]).toContain(`--file=/scratch/${db}.dump ${db}`);
-    expect(pod.containers[0].command[2]).toContain('s3://my-backups/postgres/');
+    expect(pod.containers[0].command[2]).toContain('bucket="my-backups";');
+    expect(pod.containers[0].command[2]).toContain('"s3://$bucket/postgres/$db/$stamp.dump"');
     expect(pod.securityContext.runAsNonRoot).toBe(true);
     // The upload uses the node's instance role: the CLI needs instance metadata, then S3 over HTTPS.
     const policy = find(objs, 'NetworkPolicy', 'postgres-backup');
@@ -345,6 +346,30 @@ describe('PostgresBackup', () => {
         { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 443 }] },
       ]),
     );
+  });
+  it('writes to <bucket>-<account id> when the bucket is per account, the account from STS', () => {
+    const objs = synth((c) => {
+      const pg = new Postgres(c, 'Pg', {
+        workload: pgW,
+        namespace: 'data',
+        databases: databasesOf(catalog, 'postgres'),
+      });
+      new PostgresBackup(c, 'B', {
+        postgres: pg,
+        namespace: 'data',
+        bucket: 'my-backups',
+        accountSuffix: true,
+        region: 'ap-northeast-2',
+        postgresImage: 'postgres:16.10-alpine',
+        partOf: 'waste-coach',
+      });
+    });
+    const upload = find(objs, 'CronJob', 'postgres-backup').spec.jobTemplate.spec.template.spec.containers[0];
+    expect(upload.command[2]).toContain(
+      'bucket="my-backups-$(aws sts get-caller-identity --query Account --output text)"',
+    );
+    expect(upload.command[2]).toContain('"s3://$bucket/postgres/$db/$stamp.dump"');
+    expect(upload.env).toContainEqual({ name: 'AWS_REGION', value: 'ap-northeast-2' });
   });
   it('rejects a bad bucket name', () => {
     expect(() =>

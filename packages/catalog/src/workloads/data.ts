@@ -14,6 +14,13 @@ export const postgres: WorkloadSpec = {
   placement: { nodeRole: 'storage' },
 };
 
+/**
+ * Base name of the bucket the nightly PostgreSQL backup writes to. Bucket names are global and one
+ * set of manifests serves every environment (each in its own AWS account), so the bucket of an
+ * account is `<base>-<account id>`: the cluster stack creates it, the backup job derives it.
+ */
+export const postgresBackupBucketBase = 'waste-coach-backups';
+
 export const redis: WorkloadSpec = {
   name: 'redis',
   product: 'waste-coach',
