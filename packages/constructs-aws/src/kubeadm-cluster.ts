@@ -188,6 +188,12 @@ export class KubeadmCluster extends Construct {
     nodes.allowIngress({ securityGroup: nodes }, tcp(179), 'Calico BGP between nodes', 'CalicoBgp');
     nodes.allowIngress({ securityGroup: nodes }, tcp(5473), 'Calico Typha between nodes', 'CalicoTypha');
     nodes.allowIngress(
+      { securityGroup: nodes },
+      tcp(9100),
+      'node-exporter between nodes (Prometheus scrapes every node)',
+      'NodeExporter',
+    );
+    nodes.allowIngress(
       { securityGroup: alb },
       tcp(NODE_PORT_RANGE.from, NODE_PORT_RANGE.to),
       'NodePort range from the ALB only',

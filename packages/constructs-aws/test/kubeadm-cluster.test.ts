@@ -122,9 +122,11 @@ describe('KubeadmCluster', () => {
       to_port: 2380,
       referenced_security_group_id: expect.stringMatching(/ControlPlaneSecurityGroup/),
     });
-    for (const port of [10250, 4789, 179]) {
-      expect(on(port)).toHaveLength(1);
+    // 9100: node-exporter, scraped by Prometheus on another node.
+    for (const port of [10250, 4789, 179, 9100]) {
+      expect([port, on(port)]).toEqual([port, [expect.anything()]]);
       expect(on(port)[0]!.referenced_security_group_id).toMatch(/NodeSecurityGroup/);
+      expect(on(port)[0]!.security_group_id).toMatch(/NodeSecurityGroup/);
     }
     expect(on(4789)[0]!.ip_protocol).toBe('udp');
     const nodePorts = on(30000);
