@@ -54,6 +54,9 @@ export class TailscaleRouter extends Construct {
           resourceNames: ['tailscale-state'],
           verbs: ['get', 'update', 'patch'],
         },
+        // tailscale creates its state Secret on first start; RBAC cannot limit create by
+        // resourceName, so this is create on secrets of this namespace only.
+        { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
       ],
     });
     new k8s.KubeRoleBinding(this, 'RoleBinding', {

@@ -103,7 +103,17 @@ describe('MetalLbPool, TailscaleRouter, PlatformNamespace', () => {
       expect(k).toMatch(/^ack\.policy\.hybrid\.dev\/K8S-/);
       expect(v.length).toBeGreaterThanOrEqual(10);
     }
-    expect(find(objs, 'Role').rules[0].resourceNames).toEqual(['tailscale-state']);
+    // It reads and updates only its state Secret, and may create it on first start (create cannot
+    // be limited by name).
+    expect(find(objs, 'Role').rules).toEqual([
+      {
+        apiGroups: [''],
+        resources: ['secrets'],
+        resourceNames: ['tailscale-state'],
+        verbs: ['get', 'update', 'patch'],
+      },
+      { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+    ]);
     expect(() =>
       synth(
         (c) =>
