@@ -126,6 +126,29 @@ describe('network policies give every workload the paths it uses', () => {
   });
 });
 
+describe('secrets the kubeadm apps read', () => {
+  it('every Secret key a waste-coach pod reads is made by an ExternalSecret in waste-coach', () => {
+    type Ref = { name: string; key: string; optional?: boolean };
+    const objs = result.clusters[1]!.objects.filter((o) => o.metadata?.namespace === 'waste-coach');
+    const made = new Map<string, string[]>();
+    for (const o of objs.filter((x) => x.kind === 'ExternalSecret')) {
+      const spec = (o as unknown as { spec: { target: { name: string }; data: { secretKey: string }[] } })
+        .spec;
+      made.set(
+        spec.target.name,
+        spec.data.map((d) => d.secretKey),
+      );
+    }
+    const refs = JSON.stringify(objs.filter((o) => o.kind === 'Deployment' || o.kind === 'CronJob'));
+    const wanted = [...refs.matchAll(/"secretKeyRef":(\{[^}]*\})/g)].map((m) => JSON.parse(m[1]!) as Ref);
+    expect(wanted.length).toBeGreaterThan(10);
+    const missing = wanted
+      .filter((r) => !r.optional && !made.get(r.name)?.includes(r.key))
+      .map((r) => `${r.name}/${r.key}`);
+    expect(missing).toEqual([]);
+  });
+});
+
 describe('snapshots (one per chart)', () => {
   for (const cluster of ['pi', 'kubeadm']) {
     it(`${cluster}`, () => {

@@ -24,6 +24,7 @@ import {
   RabbitMq,
   Redis,
   ScheduledJob,
+  StoreSecret,
   Worker,
   type CatalogWorkloadProps,
 } from '@hybrid/constructs-k8s';
@@ -94,6 +95,15 @@ export function buildKubeadm(cfg: SynthConfig): ClusterBuild {
   });
   const rabbit = catalog.get('rabbitmq');
   const sched = catalog.queues.find((q) => q.name === 'q.sched')!;
+  // The job publishes through RabbitMQ's management API with its own credentials, from Secrets
+  // Manager like the services' (`rabbitmq-auth` lives in the data namespace, out of reach).
+  const cleanupAuth = new StoreSecret(apps, 'CleanupUploadsSecrets', 'cleanup-uploads-secrets', {
+    namespace: APPS_NS,
+    store: c.secretStore,
+    remoteKey: `${APPS_NS}/cleanup-uploads`,
+    keys: ['username', 'password'],
+    labels: { 'app.kubernetes.io/name': 'cleanup-uploads', 'app.kubernetes.io/part-of': 'waste-coach' },
+  });
   new ScheduledJob(apps, 'CleanupUploads', 'cleanup-uploads', {
     namespace: APPS_NS,
     partOf: 'waste-coach',
@@ -111,10 +121,13 @@ export function buildKubeadm(cfg: SynthConfig): ClusterBuild {
           `http://${rabbit.name}.${DATA_NS}.svc.cluster.local:15672/api/exchanges/%2F/${sched.exchange}/publish`,
       ],
       env: [
-        { name: 'AMQP_USER', valueFrom: { secretKeyRef: { name: `${rabbit.name}-auth`, key: 'username' } } },
+        {
+          name: 'AMQP_USER',
+          valueFrom: { secretKeyRef: { name: cleanupAuth.secretName, key: 'username' } },
+        },
         {
           name: 'AMQP_PASSWORD',
-          valueFrom: { secretKeyRef: { name: `${rabbit.name}-auth`, key: 'password' } },
+          valueFrom: { secretKeyRef: { name: cleanupAuth.secretName, key: 'password' } },
         },
       ],
     },
