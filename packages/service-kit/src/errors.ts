@@ -90,6 +90,33 @@ export function toValidationItems(
   });
 }
 
+/** Socket errors that mean a dependency could not be reached (not that the request was wrong). */
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'EPIPE',
+]);
+
+/**
+ * Whether a handler's error is a dependency being down: a socket error of its own, or as the cause
+ * of another (`fetch` wraps it in "fetch failed"). Such a request may succeed when retried, so it
+ * is a 503 with Retry-After rather than a 500.
+ */
+export function dependencyDown(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && UNREACHABLE.has(code)) return true;
+    const nested = (e as { errors?: unknown }).errors;
+    if (Array.isArray(nested) && nested.some((x) => dependencyDown(x))) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 /** Installs FastAPI-compatible error and not-found handlers. 5xx bodies never carry internals. */
 export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler(
@@ -119,6 +146,10 @@ export function installErrorHandlers(app: FastifyInstance): void {
       }
       if (err instanceof HttpError) {
         return reply.code(err.statusCode).headers(err.headers).send({ detail: err.detail });
+      }
+      if (dependencyDown(err)) {
+        req.log.error({ err }, 'request failed: a dependency is unreachable');
+        return reply.code(503).header('retry-after', '5').send({ detail: 'Service Unavailable' });
       }
       const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
       if (status >= 500) {

@@ -3,6 +3,7 @@ import pg from 'pg';
 import {
   createTestDatabase,
   eventually,
+  freePort,
   startTcpProxy,
   testUrls,
   uniqueName,
@@ -192,6 +193,13 @@ describe('a service built by the kit, with real PostgreSQL, Redis and RabbitMQ',
     const boom = await svc.app.inject({ url: '/api/v1/demo/boom' });
     expect(boom.statusCode).toBe(500);
     expect(boom.body).toBe('{"detail":"Internal Server Error"}');
+    // A dependency that cannot be reached is a 503 the client may retry, not a 500.
+    const down = await svc.app.inject({ url: `/api/v1/demo/upstream?port=${await freePort()}` });
+    expect([down.statusCode, down.headers['retry-after'], down.body]).toEqual([
+      503,
+      '5',
+      '{"detail":"Service Unavailable"}',
+    ]);
   });
 
   it('describes every route in /openapi.json and serves /docs', async () => {
@@ -206,6 +214,7 @@ describe('a service built by the kit, with real PostgreSQL, Redis and RabbitMQ',
         '/api/v1/demo/items',
         '/api/v1/demo/items/{id}',
         '/api/v1/demo/slow',
+        '/api/v1/demo/upstream',
       ].sort(),
     );
     expect(spec.paths['/api/v1/demo/items']).toHaveProperty('post.requestBody');
