@@ -37,6 +37,8 @@ export interface SynthConfig {
     readonly domain: string;
     /** ACM certificate of the ALB listener. @default none: discovered from the host (ACM_CERTIFICATE_ARN) */
     readonly certificateArn?: string;
+    /** Security group of the ALB: the cluster stack's `alb_security_group_id` output. @default none: the controller creates one (ALB_SECURITY_GROUP_ID) */
+    readonly albSecurityGroupId?: string;
     /** Base name of the backups bucket; the job writes to `<base>-<account id>`, which the cluster stack creates. */
     readonly backupBucket: string;
     /** Secrets Manager store of the services' secrets. */
@@ -87,6 +89,7 @@ export function configFromEnv(
     problems.push(`KUBEADM_TOPOLOGY="${topology}" is not one of ${Object.keys(topologies).join(', ')}`);
   const cert = env.ACM_CERTIFICATE_ARN || base.kubeadm.certificateArn;
   const registry = env.IMAGE_REGISTRY || base.imageRegistry;
+  const albSg = env.ALB_SECURITY_GROUP_ID || base.kubeadm.albSecurityGroupId;
   const cfg: SynthConfig = {
     ...base,
     ...(registry ? { imageRegistry: registry } : {}),
@@ -98,6 +101,7 @@ export function configFromEnv(
       topology,
       nodeReserveMiB: int('KUBEADM_NODE_RESERVE_MIB', base.kubeadm.nodeReserveMiB),
       ...(cert ? { certificateArn: cert } : {}),
+      ...(albSg ? { albSecurityGroupId: albSg } : {}),
     },
   };
   if (problems.length) throw new Error(`synth configuration is invalid:\n  - ${problems.join('\n  - ')}`);

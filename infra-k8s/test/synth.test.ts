@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { catalog } from '@hybrid/catalog';
+import { NODE_PORT_RANGE } from '@hybrid/constructs-k8s';
 import { parse } from 'yaml';
 import { withoutAws } from '../src/architecture';
+import { buildKubeadm } from '../src/clusters/kubeadm';
 import { buildPi } from '../src/clusters/pi';
 import { configFromEnv, defaultConfig } from '../src/config';
 import { diffOutputs, summary, synthAll, synthCluster, type SynthResult } from '../src/synth';
@@ -123,6 +126,127 @@ describe('network policies give every workload the paths it uses', () => {
       'waste-coach/worker-ai',
       'waste-coach/worker-storage',
     ]);
+  });
+});
+
+type Svc = {
+  metadata: { name: string; namespace: string; annotations?: Record<string, string> };
+  spec: { type?: string; externalTrafficPolicy?: string; ports: { port: number; nodePort?: number }[] };
+};
+type Ing = {
+  metadata: { name: string; namespace: string; annotations: Record<string, string> };
+  spec: {
+    ingressClassName: string;
+    rules: { http: { paths: { backend: { service: { name: string; port: { number: number } } } }[] } }[];
+  };
+};
+const albIngresses = (objects: readonly { kind?: string }[]): Ing[] =>
+  objects
+    .filter((o) => o.kind === 'Ingress')
+    .map((o) => o as unknown as Ing)
+    .filter((i) => i.spec.ingressClassName === 'alb');
+/** The Service a Helm add-on renders for an ALB backend, from the Application's values. */
+type HelmSvc = { type?: string; nodePort?: number; annotations?: Record<string, string> };
+const helmBackends: Record<string, { app: string; service: (values: unknown) => HelmSvc }> = {
+  'argo-cd-argocd-server': {
+    app: 'argo-cd',
+    service: (v) => {
+      const svc = (v as { server: { service?: HelmSvc & { nodePortHttp?: number } } }).server.service;
+      return {
+        ...(svc?.type ? { type: svc.type } : {}),
+        ...(svc?.nodePortHttp ? { nodePort: svc.nodePortHttp } : {}),
+        ...(svc?.annotations ? { annotations: svc.annotations } : {}),
+      };
+    },
+  },
+  'kube-prometheus-stack-grafana': {
+    app: 'kube-prometheus-stack',
+    service: (v) => (v as { grafana: { service?: HelmSvc } }).grafana.service ?? {},
+  },
+};
+
+describe('the ALB reaches its backends through the node ports Terraform opens', () => {
+  // The cluster stack admits the ALB security group to this range on the nodes (NODE_PORT_RANGE).
+  const tf = readFileSync(resolve(root, 'packages/constructs-aws/src/kubeadm-cluster.ts'), 'utf8');
+  const m = /NODE_PORT_RANGE = \{ from: (\d+), to: (\d+) \}/.exec(tf)!;
+  const range = { from: Number(m[1]), to: Number(m[2]) };
+
+  it('the node port range agrees with the cluster stack', () => {
+    expect(NODE_PORT_RANGE).toEqual(range);
+  });
+
+  it('every ALB Ingress uses instance targets and every backend is a NodePort Service in that range', () => {
+    const kubeadm = result.clusters[1]!;
+    const ings = albIngresses(kubeadm.objects);
+    expect(ings.map((i) => i.metadata.name).sort()).toEqual(['argocd', 'grafana', 'waste-coach-api']);
+    const used = new Map<number, string>();
+    const expectedHealth: Record<string, string> = {
+      'argo-cd-argocd-server': '/healthz',
+      'kube-prometheus-stack-grafana': '/api/health',
+    };
+    for (const ing of ings) {
+      expect([ing.metadata.name, ing.metadata.annotations['alb.ingress.kubernetes.io/target-type']]).toEqual([
+        ing.metadata.name,
+        'instance',
+      ]);
+      for (const path of ing.spec.rules.flatMap((r) => r.http.paths)) {
+        const { name, port } = path.backend.service;
+        const rendered = kubeadm.objects.find(
+          (o) =>
+            o.kind === 'Service' &&
+            o.metadata?.name === name &&
+            o.metadata?.namespace === ing.metadata.namespace,
+        ) as Svc | undefined;
+        let spec: Svc['spec'];
+        let annotations: Record<string, string> | undefined;
+        if (rendered) {
+          spec = rendered.spec;
+          annotations = rendered.metadata.annotations;
+        } else {
+          const h = helmBackends[name];
+          expect([name, h]).toEqual([name, expect.anything()]);
+          const app = kubeadm.objects.find(
+            (o) => o.kind === 'Application' && o.metadata?.name === h!.app,
+          ) as unknown as {
+            spec: { source: { helm: { valuesObject: unknown } } };
+          };
+          const svc = h!.service(app.spec.source.helm.valuesObject);
+          spec = { ...(svc.type ? { type: svc.type } : {}), ports: [{ port: 80, nodePort: svc.nodePort! }] };
+          annotations = svc.annotations;
+        }
+        const sp = spec.ports.find((p) => p.port === port.number);
+        expect([name, spec.type]).toEqual([name, 'NodePort']);
+        expect([name, sp?.nodePort]).toEqual([name, expect.any(Number)]);
+        expect(sp?.nodePort).toBeGreaterThanOrEqual(range.from);
+        expect(sp?.nodePort).toBeLessThanOrEqual(range.to);
+        expect([name, used.get(sp!.nodePort!)]).toEqual([name, undefined]);
+        used.set(sp!.nodePort!, name);
+        expect([name, annotations?.['alb.ingress.kubernetes.io/healthcheck-path']]).toEqual([
+          name,
+          expectedHealth[name] ?? '/health',
+        ]);
+        // Rendered backends keep the ALB's source address, which their NetworkPolicy admits.
+        if (rendered) expect([name, spec.externalTrafficPolicy]).toEqual([name, 'Local']);
+      }
+    }
+    expect(used.size).toBe(9);
+  });
+
+  it('without ALB_SECURITY_GROUP_ID the controller manages the security group', () => {
+    for (const ing of albIngresses(result.clusters[1]!.objects))
+      expect(ing.metadata.annotations).not.toHaveProperty('alb.ingress.kubernetes.io/security-groups');
+  });
+
+  it('ALB_SECURITY_GROUP_ID gives every Ingress of the group the Terraform ALB security group', async () => {
+    const cfg = configFromEnv({ ALB_SECURITY_GROUP_ID: 'sg-0a1b2c3d4e5f60718' });
+    const kubeadm = await synthCluster(buildKubeadm(cfg));
+    const ings = albIngresses(kubeadm.objects);
+    expect(ings).toHaveLength(3);
+    for (const ing of ings)
+      expect(ing.metadata.annotations).toMatchObject({
+        'alb.ingress.kubernetes.io/security-groups': 'sg-0a1b2c3d4e5f60718',
+        'alb.ingress.kubernetes.io/manage-backend-security-group-rules': 'false',
+      });
   });
 });
 

@@ -1,6 +1,7 @@
 import { catalog, instanceShapes, nodeRoleKey, topologies, type Workload } from '@hybrid/catalog';
 import {
   AlbIngress,
+  albBackendAnnotations,
   AlertRules,
   alerts,
   AppProject,
@@ -34,6 +35,23 @@ import { clientsOf, egressOf, MiB, newFolder, type ClusterBuild } from './common
 
 const APPS_NS = 'waste-coach';
 const DATA_NS = 'data';
+
+/**
+ * Node ports of the ALB's backends (instance targets; the cluster stack admits the ALB security
+ * group to 30000-32767 on the nodes). Fixed so the committed Services are stable; a new API needs
+ * an entry here.
+ */
+export const albNodePorts: Readonly<Record<string, number>> = {
+  auth: 30101,
+  my: 30102,
+  scan: 30103,
+  character: 30104,
+  location: 30105,
+  info: 30106,
+  chat: 30107,
+  'argo-cd-argocd-server': 30180,
+  'kube-prometheus-stack-grafana': 30181,
+};
 
 /**
  * The kubeadm cluster on EC2: the Waste Coach APIs and workers placed by node role, PostgreSQL,
@@ -75,9 +93,15 @@ export function buildKubeadm(cfg: SynthConfig): ClusterBuild {
     const clients = clientsOf(w, catalog, ns);
     if (w.kind === 'http') {
       const alb = { peers: [{ cidr: c.vpcCidr }], ports: [w.port!] };
+      const nodePort = albNodePorts[w.name];
+      if (nodePort === undefined)
+        throw new Error(`kubeadm: API "${w.name}" has no ALB node port: add it to albNodePorts`);
       apis.push(
         new HttpService(apps, `Api-${w.name}`, {
           ...common,
+          serviceType: 'NodePort',
+          nodePort,
+          serviceAnnotations: albBackendAnnotations('/health'),
           allowFrom: [alb, ...(clients.length ? [{ peers: clients, ports: [w.port!] }] : [])],
         }),
       );
@@ -91,6 +115,7 @@ export function buildKubeadm(cfg: SynthConfig): ClusterBuild {
     groupOrder: 10,
     host: c.domain,
     ...(c.certificateArn ? { certificateArn: c.certificateArn } : {}),
+    ...(c.albSecurityGroupId ? { securityGroupId: c.albSecurityGroupId } : {}),
     routes: apis.map((a) => ({ path: a.route, service: a.name, port: a.port })),
   });
   const rabbit = catalog.get('rabbitmq');
@@ -271,6 +296,7 @@ export function buildKubeadm(cfg: SynthConfig): ClusterBuild {
     groupOrder: 30,
     host: c.domain,
     ...(c.certificateArn ? { certificateArn: c.certificateArn } : {}),
+    ...(c.albSecurityGroupId ? { securityGroupId: c.albSecurityGroupId } : {}),
     routes: [{ path: '/grafana', service: 'kube-prometheus-stack-grafana', port: 80 }],
     annotations: ack('kube-prometheus-stack-grafana', 'kube-prometheus-stack'),
   });
@@ -317,6 +343,7 @@ export function buildKubeadm(cfg: SynthConfig): ClusterBuild {
     groupOrder: 20,
     host: c.domain,
     ...(c.certificateArn ? { certificateArn: c.certificateArn } : {}),
+    ...(c.albSecurityGroupId ? { securityGroupId: c.albSecurityGroupId } : {}),
     routes: [{ path: '/argocd', service: 'argo-cd-argocd-server', port: 80 }],
     annotations: ack('argo-cd-argocd-server', 'argo-cd'),
   });
@@ -326,7 +353,12 @@ export function buildKubeadm(cfg: SynthConfig): ClusterBuild {
       chart: charts.argoCd,
       project: 'kubeadm',
       namespace: 'argocd',
-      values: argoCdValues({ domain: c.domain, small: false, role: infra }),
+      values: argoCdValues({
+        domain: c.domain,
+        small: false,
+        role: infra,
+        alb: { nodePort: albNodePorts['argo-cd-argocd-server']!, healthCheckPath: '/healthz' },
+      }),
       wave: 0,
     }),
     new HelmAddon(argocd, 'ExternalSecrets', 'external-secrets', {
@@ -362,7 +394,12 @@ export function buildKubeadm(cfg: SynthConfig): ClusterBuild {
       chart: charts.kubePrometheusStack,
       project: 'kubeadm',
       namespace: 'monitoring',
-      values: kubePrometheusStackValues({ domain: c.domain, small: false, role: infra }),
+      values: kubePrometheusStackValues({
+        domain: c.domain,
+        small: false,
+        role: infra,
+        alb: { nodePort: albNodePorts['kube-prometheus-stack-grafana']!, healthCheckPath: '/api/health' },
+      }),
       perNode: ['prometheus-node-exporter'],
       wave: 1,
     }),

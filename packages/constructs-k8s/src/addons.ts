@@ -1,4 +1,5 @@
 import { nodeRoleKey, type NodeRole } from '@hybrid/catalog';
+import { albBackendAnnotations } from './alb-ingress';
 import type { ComponentResources, HelmChart } from './helm-addon';
 
 /** Upstream charts at pinned versions. Bumping one is a one-line change reviewed in the diff. */
@@ -62,15 +63,33 @@ export interface ArgoCdValues {
   };
   readonly controller: Component & { readonly replicas: 1 };
   readonly repoServer: Component & { readonly replicas: number };
-  readonly server: Component & { readonly replicas: number };
+  readonly server: Component & {
+    readonly replicas: number;
+    readonly service?: {
+      readonly type: 'NodePort';
+      readonly nodePortHttp: number;
+      readonly annotations: Record<string, string>;
+    };
+  };
   readonly redis: Component;
   readonly applicationSet: Component & { readonly replicas: number };
   readonly dex: { readonly enabled: boolean };
   readonly notifications: { readonly enabled: boolean };
 }
 
-/** ArgoCD served under /argocd; `small` sizes it for the Pi. */
-export function argoCdValues(o: { domain: string; small: boolean; role?: NodeRole }): ArgoCdValues {
+/** A chart's Service behind an ALB with instance targets: a fixed node port and its health check path. */
+export interface AlbBackend {
+  readonly nodePort: number;
+  readonly healthCheckPath: string;
+}
+
+/** ArgoCD served under /argocd; `small` sizes it for the Pi; `alb` makes argocd-server a NodePort backend. */
+export function argoCdValues(o: {
+  domain: string;
+  small: boolean;
+  role?: NodeRole;
+  alb?: AlbBackend;
+}): ArgoCdValues {
   const p = onRole(o.role);
   return {
     global: { domain: o.domain },
@@ -90,6 +109,15 @@ export function argoCdValues(o: { domain: string; small: boolean; role?: NodeRol
     server: {
       replicas: 1,
       resources: o.small ? res('25m', '64Mi', '128Mi') : res('50m', '128Mi', '256Mi'),
+      ...(o.alb
+        ? {
+            service: {
+              type: 'NodePort' as const,
+              nodePortHttp: o.alb.nodePort,
+              annotations: albBackendAnnotations(o.alb.healthCheckPath),
+            },
+          }
+        : {}),
       ...p,
     },
     redis: { resources: res('25m', '32Mi', '64Mi'), ...p },
@@ -106,6 +134,11 @@ export interface KubePrometheusStackValues {
     readonly alertmanagerSpec: Component & { readonly replicas: number };
   };
   readonly grafana: Component & {
+    readonly service?: {
+      readonly type: 'NodePort';
+      readonly nodePort: number;
+      readonly annotations: Record<string, string>;
+    };
     readonly 'grafana.ini': {
       readonly server: { readonly root_url: string; readonly serve_from_sub_path: boolean };
     };
@@ -131,11 +164,12 @@ export interface KubePrometheusStackValues {
   };
 }
 
-/** Prometheus, Alertmanager, Grafana (dashboards from labelled ConfigMaps), under /grafana. */
+/** Prometheus, Alertmanager, Grafana (dashboards from labelled ConfigMaps), under /grafana; `alb` makes Grafana a NodePort backend. */
 export function kubePrometheusStackValues(o: {
   domain: string;
   small: boolean;
   role?: NodeRole;
+  alb?: AlbBackend;
 }): KubePrometheusStackValues {
   const p = onRole(o.role);
   return {
@@ -145,6 +179,15 @@ export function kubePrometheusStackValues(o: {
     },
     grafana: {
       resources: o.small ? res('50m', '96Mi', '192Mi') : res('100m', '192Mi', '384Mi'),
+      ...(o.alb
+        ? {
+            service: {
+              type: 'NodePort' as const,
+              nodePort: o.alb.nodePort,
+              annotations: albBackendAnnotations(o.alb.healthCheckPath),
+            },
+          }
+        : {}),
       'grafana.ini': { server: { root_url: `https://${o.domain}/grafana`, serve_from_sub_path: true } },
       sidecar: {
         dashboards: { enabled: true, label: 'grafana_dashboard', searchNamespace: 'ALL' },

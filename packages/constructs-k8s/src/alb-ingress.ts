@@ -20,11 +20,31 @@ export interface AlbIngressProps {
   readonly certificateArn?: string;
   /** Order inside the group (lower first). @default 100 */
   readonly groupOrder?: number;
+  /**
+   * Security group of the ALB (e.g. the `alb_security_group_id` output of the cluster stack): the
+   * controller attaches it instead of creating one and leaves the node rules alone, because
+   * Terraform already admits this group to the NodePort range.
+   * @default none: the controller creates a frontend security group and manages backend rules
+   */
+  readonly securityGroupId?: string;
   /** Extra annotations (e.g. policy acknowledgements). @default none */
   readonly annotations?: Readonly<Record<string, string>>;
 }
 
-/** An Ingress for the AWS Load Balancer Controller: HTTPS only, HTTP redirects, IP targets. */
+/** The Service port range kube-proxy opens on every node (kube-apiserver's default). */
+export const NODE_PORT_RANGE = { from: 30000, to: 32767 } as const;
+
+/** Annotations for a Service behind an {@link AlbIngress}: the path the ALB health check requests. */
+export const albBackendAnnotations = (healthCheckPath: string): Record<string, string> => ({
+  'alb.ingress.kubernetes.io/healthcheck-path': healthCheckPath,
+});
+
+/**
+ * An Ingress for the AWS Load Balancer Controller: HTTPS only, HTTP redirects, instance targets.
+ * Pod addresses of an overlay network (Calico VXLAN) are not routable from the VPC, so the ALB
+ * sends to every node's NodePort: each backend Service must be of type NodePort, and carries its
+ * own health check path ({@link albBackendAnnotations}).
+ */
 export class AlbIngress extends Construct {
   constructor(scope: Construct, id: string, name: string, props: AlbIngressProps) {
     super(scope, id);
@@ -45,6 +65,10 @@ export class AlbIngress extends Construct {
     ) {
       problems.add(`AlbIngress "${name}": "${props.certificateArn}" is not an ACM certificate ARN`);
     }
+    if (props.securityGroupId !== undefined && !/^sg-[0-9a-f]{8,17}$/.test(props.securityGroupId))
+      problems.add(
+        `AlbIngress "${name}": "${props.securityGroupId}" is not a security group id (sg-0123456789abcdef0)`,
+      );
     problems.throwIfAny('AlbIngress');
     new k8s.KubeIngress(this, 'Resource', {
       metadata: {
@@ -52,15 +76,20 @@ export class AlbIngress extends Construct {
         namespace: props.namespace,
         annotations: {
           'alb.ingress.kubernetes.io/scheme': 'internet-facing',
-          'alb.ingress.kubernetes.io/target-type': 'ip',
+          'alb.ingress.kubernetes.io/target-type': 'instance',
           'alb.ingress.kubernetes.io/group.name': props.group,
           'alb.ingress.kubernetes.io/group.order': String(props.groupOrder ?? 100),
           'alb.ingress.kubernetes.io/listen-ports': '[{"HTTP": 80}, {"HTTPS": 443}]',
           'alb.ingress.kubernetes.io/ssl-redirect': '443',
           'alb.ingress.kubernetes.io/ssl-policy': 'ELBSecurityPolicy-TLS13-1-2-2021-06',
-          'alb.ingress.kubernetes.io/healthcheck-path': '/health',
           ...(props.certificateArn
             ? { 'alb.ingress.kubernetes.io/certificate-arn': props.certificateArn }
+            : {}),
+          ...(props.securityGroupId
+            ? {
+                'alb.ingress.kubernetes.io/security-groups': props.securityGroupId,
+                'alb.ingress.kubernetes.io/manage-backend-security-group-rules': 'false',
+              }
             : {}),
           ...(props.annotations ?? {}),
         },

@@ -2,6 +2,7 @@ import { nodeRoleKey, type Workload, type WorkloadKind } from '@hybrid/catalog';
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { contractEnv, secretKeys, secretNameOf } from './env';
+import { NODE_PORT_RANGE } from './alb-ingress';
 import { isDnsLabel, Problems } from './errors';
 import { imageName } from './image';
 import { k8s } from './k8s';
@@ -24,8 +25,10 @@ export interface CatalogWorkloadProps {
   readonly allowFrom?: readonly Rule[];
   /** Where the pods may connect (DNS is always allowed). @default nowhere but DNS */
   readonly allowTo?: readonly Rule[];
-  /** Service type. @default 'ClusterIP' */
-  readonly serviceType?: 'ClusterIP' | 'LoadBalancer';
+  /** Service type (`NodePort` for instance targets of an ALB). @default 'ClusterIP' */
+  readonly serviceType?: 'ClusterIP' | 'NodePort' | 'LoadBalancer';
+  /** Fixed node port of a NodePort or LoadBalancer Service, in 30000-32767. @default assigned by the API server */
+  readonly nodePort?: number;
   /** Service annotations (e.g. MetalLB's address pool). @default none */
   readonly serviceAnnotations?: Readonly<Record<string, string>>;
   /** Keep clients on one pod (Socket.IO long polling). @default false */
@@ -81,6 +84,18 @@ export abstract class CatalogWorkload extends Construct {
     const cpuTarget = props.targetCpuPercent ?? 70;
     if (!(cpuTarget > 0 && cpuTarget <= 100))
       problems.add(`${who}: targetCpuPercent ${cpuTarget} must be in (0, 100]`);
+    if (props.nodePort !== undefined) {
+      if ((props.serviceType ?? 'ClusterIP') === 'ClusterIP')
+        problems.add(`${who}: nodePort ${props.nodePort} needs serviceType NodePort or LoadBalancer`);
+      if (
+        !Number.isInteger(props.nodePort) ||
+        props.nodePort < NODE_PORT_RANGE.from ||
+        props.nodePort > NODE_PORT_RANGE.to
+      )
+        problems.add(
+          `${who}: nodePort ${props.nodePort} is outside ${NODE_PORT_RANGE.from}-${NODE_PORT_RANGE.to}`,
+        );
+    }
     const env = contractEnv(w, props.env ?? {}, problems, who);
     this.image = imageName(w.image, w.imageRef, props.imageRegistry, problems, who);
     problems.throwIfAny(new.target.name);
@@ -196,11 +211,15 @@ export abstract class CatalogWorkload extends Construct {
             port: this.port,
             targetPort: k8s.IntOrString.fromString(PORT_NAME),
             protocol: 'TCP',
+            ...(props.nodePort !== undefined ? { nodePort: props.nodePort } : {}),
           },
         ],
         ...(props.sessionAffinity ? { sessionAffinity: 'ClientIP' } : {}),
-        // Keep the client's address (affinity and logs need it) instead of the node's.
-        ...(props.serviceType === 'LoadBalancer' ? { externalTrafficPolicy: 'Local' } : {}),
+        // Keep the client's address (affinity, logs and the NetworkPolicy need it) instead of the
+        // node's: a node without a ready pod fails the load balancer's health check and gets no traffic.
+        ...(props.serviceType === 'LoadBalancer' || props.serviceType === 'NodePort'
+          ? { externalTrafficPolicy: 'Local' }
+          : {}),
       },
     });
 

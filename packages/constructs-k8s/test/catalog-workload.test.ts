@@ -150,6 +150,40 @@ describe('SocketService and Worker', () => {
     expect(objs.some((o) => o.kind === 'ExternalSecret')).toBe(false);
   });
 
+  it('HttpService can be a NodePort backend of an ALB (instance targets) on a fixed node port', () => {
+    const objs = synth(
+      (c) =>
+        new HttpService(c, 'Auth', {
+          workload: auth,
+          namespace: 'waste-coach',
+          serviceType: 'NodePort',
+          nodePort: 30101,
+          serviceAnnotations: { 'alb.ingress.kubernetes.io/healthcheck-path': '/health' },
+        }),
+    );
+    const svc = find(objs, 'Service');
+    expect(svc.spec).toMatchObject({ type: 'NodePort', externalTrafficPolicy: 'Local' });
+    expect(svc.spec.ports[0]).toMatchObject({ port: auth.port, nodePort: 30101 });
+    expect(svc.metadata.annotations).toEqual({ 'alb.ingress.kubernetes.io/healthcheck-path': '/health' });
+  });
+
+  it('rejects a node port outside 30000-32767 or on a ClusterIP Service', () => {
+    expect(() =>
+      synth(
+        (c) =>
+          new HttpService(c, 'Auth', {
+            workload: auth,
+            namespace: 'waste-coach',
+            serviceType: 'NodePort',
+            nodePort: 8080,
+          }),
+      ),
+    ).toThrow(/nodePort 8080 is outside 30000-32767/);
+    expect(() =>
+      synth((c) => new HttpService(c, 'Auth', { workload: auth, namespace: 'waste-coach', nodePort: 30101 })),
+    ).toThrow(/nodePort 30101 needs serviceType NodePort or LoadBalancer/);
+  });
+
   it('Worker without a PDB when it runs one replica minimum', () => {
     const objs = synth((c) => new Worker(c, 'Ai', { workload: worker, namespace: 'waste-coach' }));
     expect(objs.some((o) => o.kind === 'PodDisruptionBudget')).toBe(false);

@@ -52,8 +52,40 @@ describe('AlbIngress', () => {
       'alb.ingress.kubernetes.io/certificate-arn':
         'arn:aws:acm:ap-northeast-2:123456789012:certificate/abc-123',
       'alb.ingress.kubernetes.io/ssl-redirect': '443',
-      'alb.ingress.kubernetes.io/target-type': 'ip',
+      'alb.ingress.kubernetes.io/target-type': 'instance',
     });
+    // Health checks are per backend Service (albBackendAnnotations), not one path for all.
+    expect(ing!.metadata.annotations).not.toHaveProperty('alb.ingress.kubernetes.io/healthcheck-path');
+    // No security group given: the controller manages its own.
+    expect(ing!.metadata.annotations).not.toHaveProperty('alb.ingress.kubernetes.io/security-groups');
+  });
+  it('attaches a given ALB security group and leaves the node rules to Terraform', () => {
+    const [ing] = synth(
+      (c) =>
+        new AlbIngress(c, 'I', 'api', {
+          namespace: 'wc',
+          group: 'g',
+          host: 'api.example.com',
+          routes: [route],
+          securityGroupId: 'sg-0123456789abcdef0',
+        }),
+    );
+    expect(ing!.metadata.annotations).toMatchObject({
+      'alb.ingress.kubernetes.io/security-groups': 'sg-0123456789abcdef0',
+      'alb.ingress.kubernetes.io/manage-backend-security-group-rules': 'false',
+    });
+    expect(() =>
+      synth(
+        (c) =>
+          new AlbIngress(c, 'I', 'api', {
+            namespace: 'wc',
+            group: 'g',
+            host: 'h',
+            routes: [route],
+            securityGroupId: 'my-alb',
+          }),
+      ),
+    ).toThrow(/"my-alb" is not a security group id/);
   });
   it('rejects duplicate paths, bad paths and a bad certificate', () => {
     expect(() =>
