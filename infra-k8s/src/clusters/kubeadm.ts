@@ -19,6 +19,7 @@ import {
   HelmAddon,
   HttpService,
   kubePrometheusStackValues,
+  metricsServerValues,
   PlatformNamespace,
   Postgres,
   PostgresBackup,
@@ -310,6 +311,7 @@ export function buildKubeadm(cfg: SynthConfig): ClusterBuild {
     charts.awsLoadBalancerController,
     charts.awsEbsCsiDriver,
     charts.externalSecrets,
+    charts.metricsServer,
   ].map((h) => h.repoUrl);
   new AppProject(argocd, 'Project', 'kubeadm', {
     description: 'Everything on the kubeadm cluster',
@@ -388,6 +390,15 @@ export function buildKubeadm(cfg: SynthConfig): ClusterBuild {
       namespace: 'kube-system',
       values: ebsCsiValues({ region: c.region, role: infra }),
       perNode: ['node'],
+      wave: 0,
+    }),
+    // Resource metrics for the HorizontalPodAutoscalers. The kubelets' serving certificates are
+    // self-signed (kubeadm without serverTLSBootstrap), hence --kubelet-insecure-tls: see the README.
+    new HelmAddon(argocd, 'MetricsServer', 'metrics-server', {
+      chart: charts.metricsServer,
+      project: 'kubeadm',
+      namespace: 'kube-system',
+      values: metricsServerValues({ kubeletInsecureTls: true, role: infra }),
       wave: 0,
     }),
     new HelmAddon(argocd, 'Monitoring', 'kube-prometheus-stack', {

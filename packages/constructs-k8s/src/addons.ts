@@ -27,6 +27,12 @@ export const charts = {
     chart: 'external-secrets',
     version: '0.19.2',
   },
+  // 3.13.1 (metrics-server 0.8.1) no longer renders a null APIService annotation that ArgoCD shows as OutOfSync.
+  metricsServer: {
+    repoUrl: 'https://kubernetes-sigs.github.io/metrics-server/',
+    chart: 'metrics-server',
+    version: '3.13.1',
+  },
 } as const satisfies Record<string, HelmChart>;
 
 const res = (cpu: string, memory: string, limit: string): ComponentResources => ({
@@ -295,4 +301,31 @@ export const externalSecretsValues = (role?: NodeRole): ExternalSecretsValues =>
   webhook: { resources: res('10m', '32Mi', '64Mi'), ...onRole(role) },
   certController: { resources: res('10m', '32Mi', '64Mi'), ...onRole(role) },
   ...onRole(role),
+});
+
+// ---- metrics-server -------------------------------------------------------------------------------
+export interface MetricsServerValues extends Component {
+  readonly replicas: number;
+  /** Appended to the chart's defaultArgs (cert dir, InternalIP first, the node status port, 15s resolution). */
+  readonly args: readonly string[];
+}
+/**
+ * The resource metrics API (metrics.k8s.io) that HorizontalPodAutoscalers and `kubectl top` read;
+ * kubeadm does not install it.
+ *
+ * `kubeletInsecureTls` is required and has no default: kubeadm's kubelets serve a self-signed
+ * certificate unless the KubeletConfiguration sets `serverTLSBootstrap: true` and someone approves
+ * their `kubernetes.io/kubelet-serving` CSRs. With `true`, metrics-server does not verify the
+ * kubelet's serving certificate (it still authenticates to the kubelet with its service account
+ * token, over TLS); a host that can intercept node-to-node traffic could impersonate a kubelet,
+ * read that token (it may only read node metrics) and feed false metrics to the autoscalers.
+ */
+export const metricsServerValues = (o: {
+  kubeletInsecureTls: boolean;
+  role?: NodeRole;
+}): MetricsServerValues => ({
+  replicas: 1,
+  args: o.kubeletInsecureTls ? ['--kubelet-insecure-tls'] : [],
+  resources: res('50m', '96Mi', '192Mi'),
+  ...onRole(o.role),
 });

@@ -16,6 +16,7 @@ import {
   HelmAddon,
   kubePrometheusStackValues,
   manifestUsage,
+  metricsServerValues,
   MetalLbPool,
   PlatformNamespace,
   ScheduledJob,
@@ -103,6 +104,17 @@ describe('AlbIngress', () => {
     expect(() =>
       synth((c) => new AlbIngress(c, 'I', 'api', { namespace: 'wc', group: 'g', host: 'h', routes: [] })),
     ).toThrow(/no routes/);
+  });
+});
+
+describe('metricsServerValues', () => {
+  it('skips kubelet certificate verification only when asked to, and declares its memory', () => {
+    expect(metricsServerValues({ kubeletInsecureTls: true }).args).toEqual(['--kubelet-insecure-tls']);
+    expect(metricsServerValues({ kubeletInsecureTls: false }).args).toEqual([]);
+    const v = metricsServerValues({ kubeletInsecureTls: false, role: 'infra' });
+    expect(v.nodeSelector).toEqual({ [nodeRoleKey('infra')]: 'true' });
+    expect(valuesMemory(v)).toEqual([{ path: '.', replicas: 1, limitBytes: 192 * MiB }]);
+    expect(charts.metricsServer.version).toMatch(/^\d+\.\d+\.\d+$/);
   });
 });
 
