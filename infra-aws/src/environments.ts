@@ -1,9 +1,9 @@
-import { catalog, topologies, type TopologyName } from '@hybrid/catalog';
+import { environmentFacts, topologies, type EnvironmentName, type TopologyName } from '@hybrid/catalog';
 import { CLOUDFLARE_IPV4_RANGES, TAILNET_CIDR, type CdnMode } from '@hybrid/constructs-aws';
 
 /** Everything that differs between environments, typed. Nothing here is secret. */
 export interface Environment {
-  readonly name: 'dev' | 'prod';
+  readonly name: EnvironmentName;
   readonly region: string;
   /** The AWS account the stacks deploy to (used to scope IAM ARNs). */
   readonly accountId: string;
@@ -26,6 +26,8 @@ export interface Environment {
     readonly tailscaleAuthKeyParameter: string;
   };
   readonly cluster: {
+    /** kubeadm cluster name (subnet and security group tags, the LB controller's clusterName). */
+    readonly name: string;
     readonly vpcCidr: string;
     readonly topology: TopologyName;
     readonly adminCidrs: readonly string[];
@@ -37,69 +39,69 @@ export interface Environment {
   };
 }
 
-/** The images bucket's base name, from the scan service's env contract in the catalog. */
-const imagesBucketBase = String(catalog.get('scan').env.IMAGES_BUCKET?.default ?? 'waste-coach-images');
-
 const stateBucketFromEnv = (env: string): string | undefined =>
   process.env[`HYBRID_STATE_BUCKET_${env.toUpperCase()}`] || undefined;
 const accountFromEnv = (env: string, fallback: string): string =>
   process.env[`HYBRID_AWS_ACCOUNT_${env.toUpperCase()}`] || fallback;
 
+/**
+ * An environment from the facts shared with infra-k8s (`environmentFacts` in @hybrid/catalog) plus
+ * the AWS-only details. Both web sites sit behind Cloudflare like the API hostnames, so the site's
+ * origin (the game server's CORS origin) is known before apply.
+ */
+function environment(
+  name: Environment['name'],
+  aws: {
+    accountId: string;
+    proxyInstanceType: string;
+    databaseClass: string;
+    adminCidrs: readonly string[];
+  },
+): Environment {
+  const f = environmentFacts[name];
+  return {
+    name,
+    region: f.region,
+    accountId: accountFromEnv(name, aws.accountId),
+    stateBucket: stateBucketFromEnv(name),
+    tags: { project: 'hybrid', environment: name, 'managed-by': 'cdktn' },
+    edge: {
+      vpcCidr: f.edge.vpcCidr,
+      piLanCidr: f.edge.piLanCidr,
+      piIngressAddress: f.edge.piIngressAddress,
+      piIngressPort: f.edge.piIngressPort,
+      apiHostname: f.edge.apiHostname,
+      cdnRanges: CLOUDFLARE_IPV4_RANGES,
+      site: { cdn: 'cloudflare', domainName: f.edge.siteHostname },
+      proxyInstanceType: aws.proxyInstanceType,
+      databaseClass: aws.databaseClass,
+      tailscaleAuthKeyParameter: `/drawguess/${name}/tailscale-auth-key`,
+    },
+    cluster: {
+      name: f.cluster.name,
+      vpcCidr: f.cluster.vpcCidr,
+      topology: f.cluster.topology,
+      adminCidrs: aws.adminCidrs,
+      domain: f.cluster.domain,
+      appOrigin: f.cluster.appOrigin,
+      imagesBucket: f.cluster.imagesBucket,
+    },
+  };
+}
+
 export const environments: Readonly<Record<Environment['name'], Environment>> = {
-  dev: {
-    name: 'dev',
-    region: 'ap-northeast-2',
-    accountId: accountFromEnv('dev', '111111111111'),
-    stateBucket: stateBucketFromEnv('dev'),
-    tags: { project: 'hybrid', environment: 'dev', 'managed-by': 'cdktn' },
-    edge: {
-      vpcCidr: '10.10.0.0/16',
-      piLanCidr: '192.168.50.0/24',
-      piIngressAddress: '192.168.50.240',
-      piIngressPort: 80,
-      apiHostname: 'api.dev.drawguess.example',
-      cdnRanges: CLOUDFLARE_IPV4_RANGES,
-      site: { cdn: 'cloudfront' },
-      proxyInstanceType: 't4g.small',
-      databaseClass: 'db.t4g.medium',
-      tailscaleAuthKeyParameter: '/drawguess/dev/tailscale-auth-key',
-    },
-    cluster: {
-      vpcCidr: '10.0.0.0/16',
-      topology: 'tiered-4',
-      adminCidrs: [],
-      domain: undefined,
-      appOrigin: 'https://app.dev.wastecoach.example',
-      imagesBucket: `${imagesBucketBase}-dev`,
-    },
-  },
-  prod: {
-    name: 'prod',
-    region: 'ap-northeast-2',
-    accountId: accountFromEnv('prod', '222222222222'),
-    stateBucket: stateBucketFromEnv('prod'),
-    tags: { project: 'hybrid', environment: 'prod', 'managed-by': 'cdktn' },
-    edge: {
-      vpcCidr: '10.20.0.0/16',
-      piLanCidr: '192.168.60.0/24',
-      piIngressAddress: '192.168.60.240',
-      piIngressPort: 80,
-      apiHostname: 'api.drawguess.example',
-      cdnRanges: CLOUDFLARE_IPV4_RANGES,
-      site: { cdn: 'cloudflare', domainName: 'play.drawguess.example' },
-      proxyInstanceType: 't4g.medium',
-      databaseClass: 'db.m7g.large',
-      tailscaleAuthKeyParameter: '/drawguess/prod/tailscale-auth-key',
-    },
-    cluster: {
-      vpcCidr: '10.0.0.0/16',
-      topology: 'per-service-14',
-      adminCidrs: ['203.0.113.0/24'],
-      domain: 'wastecoach.example',
-      appOrigin: 'https://app.wastecoach.example',
-      imagesBucket: `${imagesBucketBase}-prod`,
-    },
-  },
+  dev: environment('dev', {
+    accountId: '111111111111',
+    proxyInstanceType: 't4g.small',
+    databaseClass: 'db.t4g.medium',
+    adminCidrs: [],
+  }),
+  prod: environment('prod', {
+    accountId: '222222222222',
+    proxyInstanceType: 't4g.medium',
+    databaseClass: 'db.m7g.large',
+    adminCidrs: ['203.0.113.0/24'],
+  }),
 };
 
 export { TAILNET_CIDR, topologies };

@@ -25,7 +25,7 @@ export class ClusterStack extends EnvironmentStack {
   constructor(scope: Construct, id: string, env: Environment) {
     super(scope, id, env);
     const c = env.cluster;
-    const clusterName = `waste-coach-${env.name}`;
+    const clusterName = c.name;
     this.network = new Network(this, 'Network', {
       cidr: c.vpcCidr,
       zones: 3,

@@ -9,6 +9,7 @@ export * from './types';
 export { ACCOUNT_DELETED, accountQueues } from './queues';
 export { buildCatalog, CatalogError, topicMatches, type Catalog, type CatalogInput } from './catalog';
 export { envContract } from './env';
+export * from './environments';
 export { parseQuantity, toMiB } from './quantity';
 export { postgresBackupBucketBase } from './workloads/data';
 export { tokenVerifierEnv } from './workloads/waste-coach';

@@ -1,4 +1,5 @@
 import { accountQueues } from '../queues';
+import { imagesBucketBase } from '../environments';
 import type { EnvContract, ResourceSpec, WorkloadSpec } from '../types';
 
 /** What a service that checks users' access tokens needs (see the auth service). */
@@ -184,7 +185,7 @@ export const my = api({
 
 /** Where scan images live (S3 or an S3-compatible store). */
 const imagesEnv: EnvContract = {
-  IMAGES_BUCKET: { type: 'string', description: 'Bucket for scan images.', default: 'waste-coach-images' },
+  IMAGES_BUCKET: { type: 'string', description: 'Bucket for scan images.', default: imagesBucketBase },
   S3_ENDPOINT: {
     type: 'url',
     description: 'S3 endpoint (path-style requests); override for tests or MinIO.',
