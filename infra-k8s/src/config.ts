@@ -1,7 +1,17 @@
-import { postgresBackupBucketBase, topologies, type TopologyName } from '@hybrid/catalog';
+import {
+  environmentFacts,
+  environmentNames,
+  isEnvironmentName,
+  postgresBackupBucketBase,
+  topologies,
+  type EnvironmentName,
+  type TopologyName,
+} from '@hybrid/catalog';
 
 /** Everything a synth needs besides the catalog; environment variables override the defaults. */
 export interface SynthConfig {
+  /** The environment whose facts (`environmentFacts` in @hybrid/catalog) the manifests use. (K8S_ENVIRONMENT) */
+  readonly environment: EnvironmentName;
   /** Registry host (and path) in front of every platform image. @default none (IMAGE_REGISTRY) */
   readonly imageRegistry?: string;
   /** Git repository ArgoCD syncs from. (GITOPS_REPO_URL) */
@@ -17,6 +27,9 @@ export interface SynthConfig {
     readonly systemReserveMiB: number;
     /** MetalLB addresses on the LAN. */
     readonly lanPool: readonly string[];
+    /** The game Service's MetalLB address and port: the edge proxy's upstream. */
+    readonly gameAddress: string;
+    readonly gamePort: number;
     /** The LAN routes the Tailscale router advertises. */
     readonly advertiseRoutes: readonly string[];
     /** The AWS VPC reached through the tunnel (RDS). */
@@ -29,12 +42,15 @@ export interface SynthConfig {
     readonly topology: TopologyName;
     /** Memory kept per node for the OS, kubelet and containerd. (KUBEADM_NODE_RESERVE_MIB) */
     readonly nodeReserveMiB: number;
+    /** kubeadm cluster name: the subnets' `kubernetes.io/cluster/<name>` tag. */
     readonly clusterName: string;
     readonly region: string;
     /** The cluster's VPC (ALB targets come from it). */
     readonly vpcCidr: string;
-    /** Public host of the ALB. */
+    /** Public host of the ALB (covered by the environment's certificate). */
     readonly domain: string;
+    /** IMAGES_BUCKET of the workloads that store scan images. */
+    readonly imagesBucket: string;
     /** ACM certificate of the ALB listener. @default none: discovered from the host (ACM_CERTIFICATE_ARN) */
     readonly certificateArn?: string;
     /** Security group of the ALB: the cluster stack's `alb_security_group_id` output. @default none: the controller creates one (ALB_SECURITY_GROUP_ID) */
@@ -46,37 +62,54 @@ export interface SynthConfig {
   };
 }
 
-export const defaultConfig: SynthConfig = {
-  repoUrl: 'https://github.com/hybrid-platform/hybrid.git',
-  revision: 'main',
-  distPath: 'infra-k8s/dist',
-  pi: {
-    nodeMemoryMiB: 4096,
-    systemReserveMiB: 512,
-    lanPool: ['192.168.50.240-192.168.50.250'],
-    advertiseRoutes: ['192.168.50.0/24'],
-    awsVpcCidr: '10.20.0.0/16',
-    webOrigin: 'https://drawguess.example.com',
-    domain: 'game.drawguess.example.com',
-  },
-  kubeadm: {
-    topology: 'per-service-14',
-    nodeReserveMiB: 512,
-    clusterName: 'waste-coach',
-    region: 'ap-northeast-2',
-    vpcCidr: '10.30.0.0/16',
-    domain: 'api.wastecoach.example.com',
-    backupBucket: postgresBackupBucketBase,
-    secretStore: 'aws-secrets-manager',
-  },
-};
+/** The configuration of one environment: its facts plus what both environments share. */
+export function configFor(environment: EnvironmentName): SynthConfig {
+  const f = environmentFacts[environment];
+  return {
+    environment,
+    repoUrl: 'https://github.com/hybrid-platform/hybrid.git',
+    revision: 'main',
+    distPath: 'infra-k8s/dist',
+    pi: {
+      nodeMemoryMiB: 4096,
+      systemReserveMiB: 512,
+      lanPool: [f.edge.piLanPool],
+      gameAddress: f.edge.piIngressAddress,
+      gamePort: f.edge.piIngressPort,
+      advertiseRoutes: [f.edge.piLanCidr],
+      awsVpcCidr: f.edge.vpcCidr,
+      webOrigin: f.edge.siteOrigin,
+      domain: 'game.drawguess.example.com',
+    },
+    kubeadm: {
+      topology: f.cluster.topology,
+      nodeReserveMiB: 512,
+      clusterName: f.cluster.name,
+      region: f.region,
+      vpcCidr: f.cluster.vpcCidr,
+      domain: f.cluster.apiHost,
+      imagesBucket: f.cluster.imagesBucket,
+      backupBucket: postgresBackupBucketBase,
+      secretStore: 'aws-secrets-manager',
+    },
+  };
+}
 
-/** The default configuration with the environment's overrides; bad values fail with the variable's name. */
-export function configFromEnv(
-  env: NodeJS.ProcessEnv = process.env,
-  base: SynthConfig = defaultConfig,
-): SynthConfig {
+/** The environment of the committed dist/. */
+export const defaultEnvironment: EnvironmentName = 'prod';
+export const defaultConfig: SynthConfig = configFor(defaultEnvironment);
+
+/**
+ * The configuration of the environment named by K8S_ENVIRONMENT (default prod) with the
+ * variables' overrides (or `base` with the overrides); bad values fail with the variable's name.
+ */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env, baseConfig?: SynthConfig): SynthConfig {
   const problems: string[] = [];
+  const envName = env.K8S_ENVIRONMENT || defaultEnvironment;
+  const known = isEnvironmentName(envName);
+  if (!baseConfig && !known)
+    problems.push(`K8S_ENVIRONMENT="${envName}" is not one of ${environmentNames.join(', ')}`);
+  const base = baseConfig ?? configFor(known ? envName : defaultEnvironment);
   const int = (name: string, fallback: number): number => {
     const v = env[name];
     if (v === undefined || v === '') return fallback;

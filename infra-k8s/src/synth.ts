@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { budgetBar, checkCapacity, manifestUsage, type PoolBudget, type Usage } from '@hybrid/constructs-k8s';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { renderArchitecture, withoutAws } from './architecture';
 import { buildKubeadm } from './clusters/kubeadm';
 import { buildPi } from './clusters/pi';
@@ -106,6 +106,13 @@ function yamlFiles(dir: string): string[] {
     const p = join(dir, f);
     return statSync(p).isDirectory() ? yamlFiles(p) : /\.ya?ml$/.test(f) ? [p] : [];
   });
+}
+
+/** The objects of a written dist folder (one cluster's or all), read back from its YAML files. */
+export function readManifests(dir: string): Obj[] {
+  return yamlFiles(dir)
+    .sort()
+    .map((f) => parse(readFileSync(f, 'utf8')) as Obj);
 }
 
 /** Writes dist/<cluster>/** (removing files no longer produced) and docs/architecture.md. */

@@ -362,6 +362,28 @@ describe('checks that fail the synth', () => {
     );
   });
 
+  it('a bad K8S_ENVIRONMENT names the variable', () => {
+    expect(() => configFromEnv({ K8S_ENVIRONMENT: 'staging' })).toThrow(
+      /K8S_ENVIRONMENT="staging" is not one of dev, prod/,
+    );
+    expect(configFromEnv({}).environment).toBe('prod');
+    expect(configFromEnv({ K8S_ENVIRONMENT: 'dev' }).kubeadm.clusterName).toBe('waste-coach-dev');
+  });
+
+  it('add-ons pin the infra pool only when the topology has one', () => {
+    const infraPinned = (topology: string) => {
+      const build = buildKubeadm(configFromEnv({ KUBEADM_TOPOLOGY: topology }));
+      const apps = build.folders.get('argocd')!.toJson() as { kind: string; spec?: unknown }[];
+      const addons = apps.filter(
+        (o) => o.kind === 'Application' && JSON.stringify(o.spec).includes('"helm"'),
+      );
+      expect(addons.length).toBeGreaterThanOrEqual(6);
+      return addons.filter((o) => JSON.stringify(o.spec).includes('node-role.hybrid.dev/infra')).length;
+    };
+    expect(infraPinned('tiered-4')).toBe(0);
+    expect(infraPinned('per-service-14')).toBeGreaterThanOrEqual(6);
+  });
+
   it('configuration from the environment reaches the manifests', async () => {
     const cfg = configFromEnv({
       IMAGE_REGISTRY: 'ghcr.io/acme',

@@ -74,6 +74,7 @@ export function buildKubeadm(cfg: SynthConfig): ClusterBuild {
   const auth = catalog.get('auth');
   const overrides: Record<string, string> = {
     AUTH_JWKS_URL: `http://auth.${APPS_NS}.svc.cluster.local:${auth.port}/.well-known/jwks.json`,
+    IMAGES_BUCKET: c.imagesBucket,
   };
   const envFor = (w: Workload) =>
     Object.fromEntries(Object.entries(overrides).filter(([k]) => k in w.env && !w.env[k]!.secret));
@@ -349,7 +350,9 @@ export function buildKubeadm(cfg: SynthConfig): ClusterBuild {
     routes: [{ path: '/argocd', service: 'argo-cd-argocd-server', port: 80 }],
     annotations: ack('argo-cd-argocd-server', 'argo-cd'),
   });
-  const infra = 'infra' as const;
+  const topology = topologies[c.topology];
+  // The add-ons go to the infra pool when the topology has one, else anywhere untainted.
+  const infra = topology.pools.some((p) => p.role === 'infra') ? ('infra' as const) : undefined;
   const addons = [
     new HelmAddon(argocd, 'ArgoCd', 'argo-cd', {
       chart: charts.argoCd,
@@ -416,7 +419,6 @@ export function buildKubeadm(cfg: SynthConfig): ClusterBuild {
     }),
   ];
 
-  const topology = topologies[c.topology];
   const pools = topology.pools.map((p) => ({
     name: p.name,
     role: p.role,
@@ -431,7 +433,7 @@ export function buildKubeadm(cfg: SynthConfig): ClusterBuild {
     pools,
     addons: addons.map((addon) => ({
       addon: addon as HelmAddon<object>,
-      pool: topology.pools.find((p) => p.role === infra)?.name ?? untainted,
+      pool: topology.pools.find((p) => infra && p.role === infra)?.name ?? untainted,
     })),
     roleKeyPrefix: nodeRoleKey('api').replace(/api$/, ''),
     poolOfRole: (role) =>

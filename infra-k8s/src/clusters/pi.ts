@@ -20,6 +20,19 @@ import { App, type Chart } from 'cdk8s';
 import type { SynthConfig } from '../config';
 import { clientsOf, egressOf, MiB, newFolder, type ClusterBuild } from './common';
 
+const ipv4 = (a: string): number => a.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+
+/** Whether an IPv4 address lies in a MetalLB range (`a.b.c.d-a.b.c.e` or a CIDR). */
+export function inRange(address: string, range: string): boolean {
+  const a = ipv4(address);
+  const [from, to] = range.split('-');
+  if (to !== undefined) return a >= ipv4(from!) && a <= ipv4(to);
+  const [base, bits] = range.split('/');
+  const size = 2 ** (32 - Number(bits ?? 32));
+  const start = ipv4(base!) - (ipv4(base!) % size);
+  return a >= start && a < start + size;
+}
+
 /**
  * The Raspberry Pi cluster (one 4 GiB ARM64 node): the DrawGuess game server and its Redis,
  * monitoring sized for the node, MetalLB, the Tailscale subnet router, and ArgoCD whose root
@@ -40,13 +53,25 @@ export function buildPi(cfg: SynthConfig): ClusterBuild {
   // game: the Socket.IO server behind MetalLB, and its Redis.
   const game = newFolder(app, folders, 'game');
   new PlatformNamespace(game, 'Namespace', 'game');
+  // The edge proxy's upstream is this Service: its pinned MetalLB address and its port.
+  if (c.gamePort !== gameServer.port)
+    throw new Error(
+      `pi: the edge proxy targets port ${c.gamePort} but the game Service listens on ${gameServer.port}`,
+    );
+  if (!c.lanPool.some((r) => inRange(c.gameAddress, r)))
+    throw new Error(
+      `pi: the game Service's address ${c.gameAddress} is outside the LAN pool ${c.lanPool.join(', ')}`,
+    );
   new SocketService(game, 'GameServer', {
     workload: gameServer,
     namespace: 'game',
     ...registry,
     env: { CORS_ORIGINS: c.webOrigin },
     serviceType: 'LoadBalancer',
-    serviceAnnotations: { 'metallb.io/address-pool': 'lan' },
+    serviceAnnotations: {
+      'metallb.io/address-pool': 'lan',
+      'metallb.io/loadBalancerIPs': c.gameAddress,
+    },
     allowFrom: [{ peers: [{ cidr: '0.0.0.0/0' }], ports: [gameServer.port!] }],
     allowTo: egressOf(gameServer, catalog, ns, [{ peers: [{ cidr: c.awsVpcCidr }], ports: [5432] }]),
     monitorLabels: { release: 'kube-prometheus-stack' },

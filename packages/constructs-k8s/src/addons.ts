@@ -93,7 +93,7 @@ export interface AlbBackend {
 export function argoCdValues(o: {
   domain: string;
   small: boolean;
-  role?: NodeRole;
+  role?: NodeRole | undefined;
   alb?: AlbBackend;
 }): ArgoCdValues {
   const p = onRole(o.role);
@@ -174,7 +174,7 @@ export interface KubePrometheusStackValues {
 export function kubePrometheusStackValues(o: {
   domain: string;
   small: boolean;
-  role?: NodeRole;
+  role?: NodeRole | undefined;
   alb?: AlbBackend;
 }): KubePrometheusStackValues {
   const p = onRole(o.role);
@@ -251,7 +251,7 @@ export interface AwsLbControllerValues extends Component {
 export const awsLbControllerValues = (o: {
   clusterName: string;
   region: string;
-  role?: NodeRole;
+  role?: NodeRole | undefined;
 }): AwsLbControllerValues => ({
   clusterName: o.clusterName,
   region: o.region,
@@ -271,7 +271,7 @@ export interface EbsCsiValues {
     readonly parameters: Record<string, string>;
   }[];
 }
-export const ebsCsiValues = (o: { region: string; role?: NodeRole }): EbsCsiValues => ({
+export const ebsCsiValues = (o: { region: string; role?: NodeRole | undefined }): EbsCsiValues => ({
   controller: {
     replicaCount: 1,
     region: o.region,
@@ -322,7 +322,7 @@ export interface MetricsServerValues extends Component {
  */
 export const metricsServerValues = (o: {
   kubeletInsecureTls: boolean;
-  role?: NodeRole;
+  role?: NodeRole | undefined;
 }): MetricsServerValues => ({
   replicas: 1,
   args: o.kubeletInsecureTls ? ['--kubelet-insecure-tls'] : [],
