@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs every workspace package's jest project in one jest process and closes with the line
-// "N passed, N failed" (counting individual tests; a suite that fails to load counts as failed).
+// "N passed, N failed" (counting individual tests; a suite that fails without a failing test, such as
+// one that cannot load or whose afterAll throws, counts as failed; see test-summary.cjs).
 // Extra arguments are passed to jest, e.g. `pnpm test -- apps/info`.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -39,22 +40,12 @@ const args = [
 ];
 const run = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: root, env: process.env });
 
-let passed = 0;
-let failed = 0;
-let skipped = 0;
-if (existsSync(report)) {
-  const r = JSON.parse(readFileSync(report, 'utf8'));
-  passed = r.numPassedTests;
-  failed = r.numFailedTests;
-  skipped = r.numPendingTests + r.numTodoTests;
-  // A suite that could not even run (syntax error, failed import) has no test results: count it.
-  for (const s of r.testResults) {
-    if (s.status === 'failed' && s.assertionResults.length === 0) failed += 1;
-  }
-} else {
-  failed += 1;
-  console.error('hy-test: jest wrote no report');
-}
+const { summarize } = require('./bin/test-summary.cjs');
+const { passed, failed, skipped, problem } = summarize(
+  existsSync(report) ? JSON.parse(readFileSync(report, 'utf8')) : undefined,
+  run.status,
+);
+if (problem) console.error(`hy-test: ${problem}`);
 rmSync(out, { recursive: true, force: true });
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(run.status === 0 && failed === 0 ? 0 : 1);
