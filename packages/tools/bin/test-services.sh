@@ -35,8 +35,17 @@ start_postgres() {
   if ! command -v pg_ctlcluster >/dev/null 2>&1; then apt_install postgresql || return 1; fi
   local v; v="$(ls /etc/postgresql 2>/dev/null | sort -V | tail -1)"
   [ -n "$v" ] || return 1
+  # Trust auth on loopback, as the tests expect (they connect without a password). Debian's new
+  # clusters ask loopback TCP clients for a password, so the rules go first in pg_hba.conf; this
+  # runs only for a local cluster this script starts, on a machine that runs the tests.
+  local hba="/etc/postgresql/$v/main/pg_hba.conf"
+  if [ -w "$hba" ] && ! grep -q '^host all all 127.0.0.1/32 trust$' "$hba"; then
+    { printf 'host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust\n'; cat "$hba"; } > "$hba.hy-new" \
+      && cat "$hba.hy-new" > "$hba"
+    rm -f "$hba.hy-new"
+  fi
   pg_ctlcluster --skip-systemctl-redirect "$v" main start >&2 || true
-  # Trust auth on loopback, database "test" and role "root", as the tests expect.
+  # Database "test", as the tests expect.
   if wait_for 127.0.0.1 5432 20; then
     su postgres -c "psql -qtAc \"SELECT 1 FROM pg_database WHERE datname='test'\"" 2>/dev/null | grep -q 1 \
       || su postgres -c "createdb test" >&2 2>/dev/null || true
@@ -75,15 +84,16 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 # The AWS construct tests run `nginx -t` on the proxy's rendered configuration and
-# `cloud-init schema --config-file` on every rendered user-data document: both binaries come from
-# Debian packages. Use what is installed; else install as root with apt; else name what is missing.
+# `cloud-init schema --config-file` on every rendered user-data document, and the data-service tests
+# run the PostgreSQL init script with `psql` (a PostgreSQL in a container brings no client): all come
+# from Debian packages. Use what is installed; else install as root with apt; else name what is missing.
 ensure_tools() {
   local need=() pkg bin
-  for pair in nginx:nginx cloud-init:cloud-init openssl:openssl; do
+  for pair in nginx:nginx cloud-init:cloud-init openssl:openssl psql:postgresql-client; do
     bin="${pair%%:*}"; pkg="${pair#*:}"
     command -v "$bin" >/dev/null 2>&1 || [ -x "/usr/sbin/$bin" ] || need+=("$pkg")
   done
-  [ "${#need[@]}" -eq 0 ] && { echo "test-services: nginx, cloud-init and openssl are installed" >&2; return 0; }
+  [ "${#need[@]}" -eq 0 ] && { echo "test-services: nginx, cloud-init, openssl and psql are installed" >&2; return 0; }
   if apt_install "${need[@]}"; then
     # Only the binaries are needed: keep the packaged nginx from serving on port 80.
     if command -v systemctl >/dev/null 2>&1; then systemctl disable --now nginx >/dev/null 2>&1 || true; fi
