@@ -191,13 +191,60 @@ describe('ci.yml', () => {
 describe('images.yml', () => {
   const text = readFileSync(join(dir, 'images.yml'), 'utf8');
 
-  it('runs on main, and never cancels a run that may be about to commit', () => {
-    expect((images.on.push as { branches: string[] }).branches).toEqual(['main']);
-    expect(images.concurrency).toEqual({ group: expect.any(String), 'cancel-in-progress': false });
-    // the bump commit itself must not trigger another round of builds
-    expect((images.on.push as { 'paths-ignore': string[] })['paths-ignore']).toEqual(
-      expect.arrayContaining(['packages/catalog/images.lock.json', 'infra-k8s/dist/**']),
+  it('builds only commits ci passed on main, one run at a time, never cancelling one that may be about to commit', () => {
+    expect(Object.keys(images.on).sort()).toEqual(['workflow_dispatch', 'workflow_run']);
+    expect(images.on.workflow_run).toEqual({ workflows: ['ci'], types: ['completed'], branches: ['main'] });
+    const changes = images.jobs.changes! as Job & { if: string };
+    expect(changes.if).toContain("github.event.workflow_run.conclusion == 'success'");
+    expect(changes.if).toContain("github.event.workflow_run.event == 'push'");
+    expect(images.concurrency).toEqual({ group: 'images-main', 'cancel-in-progress': false });
+    // the commit ci passed on is the one checked out, tagged and named in the bump commit
+    expect((images as unknown as { env: Record<string, string> }).env.SOURCE_SHA).toBe(
+      '${{ github.event.workflow_run.head_sha || github.sha }}',
     );
+    expect(text).not.toContain('github.event.before');
+    expect(runs(images.jobs.bump!).join('\n')).toContain('Built from ${SOURCE_SHA} by');
+  });
+
+  it('builds every app changed since the commit the last pinned images were built from', () => {
+    // GitHub keeps only the newest pending run of a concurrency group: a push whose run was
+    // replaced must still be built by the next run. Run the workflow's own lines in a repository.
+    const detect = images.jobs.changes!.steps.find((s) => s.name === 'Detect')!.run!;
+    const lines = detect.split('\n');
+    const from = lines.findIndex((l) => l.includes('base="$(git log origin/main'));
+    const findBase = lines.slice(from, from + 2).join('\n');
+    const repo = mkdtempSync(join(tmpdir(), 'images-base-'));
+    const git = (...a: string[]) => {
+      const r = spawnSync('git', a, { cwd: repo, encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(r.stderr);
+      return r.stdout.trim();
+    };
+    const commit = (file: string, message: string[]) => {
+      writeFileSync(join(repo, file), `${file} ${Math.random()}`);
+      git('add', '-A');
+      git('-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', ...message.flatMap((m) => ['-m', m]));
+      return git('rev-parse', 'HEAD');
+    };
+    try {
+      git('init', '-q', '-b', 'main');
+      const built = commit('auth.ts', ['auth']);
+      commit('images.lock.json', ['images: pin auth by digest', `Built from ${built} by images run 1.`]);
+      commit('chat.ts', ['chat: the push whose run was replaced']);
+      const head = commit('my.ts', ['my']);
+      git('update-ref', 'refs/remotes/origin/main', head);
+      const r = spawnSync('bash', ['-c', `set -euo pipefail\n${findBase}\necho "$base"`], {
+        cwd: repo,
+        encoding: 'utf8',
+      });
+      expect(r.stdout.trim()).toBe(built);
+      expect(git('diff', '--name-only', built, head).split('\n').sort()).toEqual([
+        'chat.ts',
+        'images.lock.json',
+        'my.ts',
+      ]);
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
   });
 
   it('builds the changed apps for amd64 and arm64 with buildx and pushes them to the configured registry', () => {
