@@ -346,8 +346,10 @@ export class GameServer {
     this.tick = undefined;
     if (this.presence) clearTimeout(this.presence);
     this.presence = undefined;
-    this.io.local.disconnectSockets(true);
     // The HTTP server belongs to fastify, which closes it; this closes the engine's transports.
+    // Closing the connections, not disconnecting the sockets: a client told "io server disconnect"
+    // does not reconnect on its own, while one whose transport closed reconnects (to a live
+    // replica) and rejoins with its sessionToken.
     this.io.engine.close();
   }
 

@@ -127,6 +127,20 @@ describe('local play without Redis or PostgreSQL, and the REST side', () => {
     expect(sample('game_frames_direct_total{kind="single",service="game-server"}')).toBeGreaterThan(0);
   });
 
+  it('closes the connections on shutdown, so that clients reconnect on their own', async () => {
+    const s = await startServer({});
+    const p = new Player(s.url, 'p');
+    try {
+      await p.create({});
+      const reason = new Promise<string>((r) => p.socket.once('disconnect', (why) => r(why)));
+      await s.close();
+      // socket.io-client reconnects after a closed transport, never after "io server disconnect".
+      expect(await reason).toBe('transport close');
+    } finally {
+      p.close();
+    }
+  });
+
   it('relays a draw event sent without an ack in its place among the acked ones', async () => {
     const a = new Player(server.url, 'a');
     const b = new Player(server.url, 'b');
