@@ -59,7 +59,11 @@ export interface Seat {
   readonly sessionToken: string;
 }
 
-export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline';
+/**
+ * `replaced`: the server ended this connection because the same seat was opened by another one
+ * (another tab or device); it does not reconnect on its own, `takeBack()` does.
+ */
+export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'replaced';
 
 type ServerEvents = {
   [K in keyof ServerToClientEvents]: Parameters<ServerToClientEvents[K]>[0];
@@ -144,7 +148,15 @@ export class GameClient {
       else this.setStatus('connected');
     });
     this.socket.on('disconnect', (reason) => {
-      this.setStatus(reason === 'io client disconnect' ? 'offline' : 'reconnecting');
+      // The server ends a socket itself only when its seat was taken by another connection
+      // (on shutdown it closes the transport, which reconnects like any dropped connection).
+      this.setStatus(
+        reason === 'io client disconnect'
+          ? 'offline'
+          : reason === 'io server disconnect'
+            ? 'replaced'
+            : 'reconnecting',
+      );
     });
     this.socket.io.on('reconnect_attempt', () => this.setStatus('reconnecting'));
   }
@@ -242,6 +254,13 @@ export class GameClient {
       console.warn(`taking the seat back failed (${code}); retrying`);
       setTimeout(() => this.resumeAfterReconnect(attempt + 1), 500 * (attempt + 1));
     });
+  }
+
+  /** After `replaced`: connects again and takes the seat back (the other connection is then replaced). */
+  takeBack(): void {
+    if (this.socket.connected) return;
+    this.setStatus('reconnecting');
+    this.socket.connect();
   }
 
   async leave(): Promise<void> {

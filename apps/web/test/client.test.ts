@@ -167,6 +167,42 @@ test('a new client with the remembered seat resumes it; an unknown seat is forgo
   expect(client(corrupt).seat).toBeNull();
 });
 
+test('a seat opened in another tab replaces this connection, which does not fight back until asked', async () => {
+  const store = new MemoryStore();
+  const a = client(store);
+  await a.ready();
+  const { code, playerId } = await a.create('Twin');
+  await a.join(code, 'Twin');
+
+  const replaced = next<string>(
+    (fn) => a.on('status', fn),
+    (s) => s !== 'connected',
+  );
+  const b = client(store); // a duplicated tab: the same remembered seat
+  await b.ready();
+  expect((await b.resume())?.playerId).toBe(playerId);
+  expect(await replaced).toBe('replaced');
+  // No reconnect of its own (which would take the seat back and start a tug of war).
+  await new Promise((r) => setTimeout(r, 500));
+  expect(a.status).toBe('replaced');
+  expect(b.status).toBe('connected');
+
+  // Asked, it takes the seat back, and the other tab is the one replaced.
+  const bReplaced = next<string>(
+    (fn) => b.on('status', fn),
+    (s) => s === 'replaced',
+  );
+  const aBack = next<string>(
+    (fn) => a.on('status', fn),
+    (s) => s === 'connected',
+  );
+  a.takeBack();
+  await aBack;
+  await bReplaced;
+  expect(a.playerId).toBe(playerId);
+  expect(a.state?.players.filter((p) => p.nickname === 'Twin')).toHaveLength(1);
+});
+
 describe('a connection attempt that hangs', () => {
   it("is given up after connectTimeoutMs and tried again, not after Socket.IO's 20 s", async () => {
     // A server that accepts TCP and never answers, like a network that drops packets.

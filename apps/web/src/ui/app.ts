@@ -102,7 +102,9 @@ export class App {
   private wire(): void {
     document.addEventListener('keydown', (e) => this.onKey(e));
     const c = this.client;
-    c.on('status', (s) => this.renderBanner(s === 'reconnecting' || (s === 'connecting' && !!c.seat)));
+    c.on('status', (s) =>
+      this.renderBanner(s === 'reconnecting' || (s === 'connecting' && !!c.seat), s === 'replaced'),
+    );
     c.on('seat:lost', (e) => {
       this.toast(this.t('seatLost', { message: e.message }));
       this.renderLobby();
@@ -920,9 +922,24 @@ export class App {
     return b;
   }
 
-  private renderBanner(show: boolean): void {
+  /** The connection banner: reconnecting, or this seat taken by another tab (with a way back). */
+  private renderBanner(reconnecting: boolean, replaced = false): void {
     const b = document.getElementById('banner');
-    if (b) b.hidden = !show;
+    if (!b) return;
+    b.hidden = !reconnecting && !replaced;
+    b.replaceChildren(
+      ...(replaced
+        ? [
+            this.t('replaced'),
+            ' ',
+            h(
+              'button',
+              { type: 'button', id: 'take-back', onclick: () => this.client.takeBack() },
+              this.t('playHere'),
+            ),
+          ]
+        : [this.t('reconnecting')]),
+    );
   }
 
   private toast(text: string): void {
