@@ -20,7 +20,12 @@ const contexts: BrowserContext[] = [];
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   // Short pauses between turns keep the suite quick; draw and choose times are the defaults.
-  stack = await startStack(join(ARTIFACTS, 'site'), { TURN_END_SEC: '4', GAME_END_SEC: '30' });
+  // A small burst for drawing events, so that undoing one long gesture meets the rate limit.
+  stack = await startStack(join(ARTIFACTS, 'site'), {
+    TURN_END_SEC: '4',
+    GAME_END_SEC: '30',
+    STROKE_BURST: '40',
+  });
   browser = await launchBrowser();
 });
 afterAll(async () => {
@@ -323,6 +328,44 @@ test('a late joiner sees the current picture; the phone layout and Korean text r
     return d[0] === 239 && d[1] === 68 && d[2] === 68;
   });
   expect(await pixel(drawer, 0.5, 0.6)).toEqual([239, 68, 68]);
+
+  // One long gesture is sent as many segments, more than the server's burst for drawing events;
+  // one undo still takes all of it away, for everyone (the refused undos are sent again).
+  const row = 0.45;
+  await drawer.mouse.move(box.x + box.width * 0.1, box.y + box.height * row);
+  await drawer.mouse.down();
+  for (let i = 1; i <= 90; i++) {
+    const x = i % 20 < 10 ? 0.1 + 0.08 * (i % 10) : 0.9 - 0.08 * (i % 10);
+    await drawer.mouse.move(box.x + box.width * x, box.y + box.height * row);
+    await drawer.waitForTimeout(30);
+  }
+  await drawer.mouse.up();
+  const inkOnRow = (page: Page) =>
+    page.evaluate((y) => {
+      const c = document.querySelector<HTMLCanvasElement>('#board')!;
+      const d = c.getContext('2d')!.getImageData(0, Math.floor(c.height * y), c.width, 1).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (d[i]! < 100) n++;
+      return n;
+    }, row);
+  await other!.waitForFunction((y) => {
+    const c = document.querySelector<HTMLCanvasElement>('#board')!;
+    const d = c.getContext('2d')!.getImageData(Math.floor(c.width / 2), Math.floor(c.height * y), 1, 1).data;
+    return d[0]! < 100;
+  }, row);
+  expect(await inkOnRow(other!)).toBeGreaterThan(0);
+  await drawer.click('#undo-btn');
+  await other!.waitForFunction(
+    (y) => {
+      const c = document.querySelector<HTMLCanvasElement>('#board')!;
+      const d = c.getContext('2d')!.getImageData(0, Math.floor(c.height * y), c.width, 1).data;
+      for (let i = 0; i < d.length; i += 4) if (d[i]! < 100) return false;
+      return true;
+    },
+    row,
+    { timeout: 15_000 },
+  );
+  expect(await inkOnRow(drawer)).toBe(0);
 
   // A third player arrives mid-turn and gets the drawing so far.
   const late = await newPage({ width: 800, height: 700 });

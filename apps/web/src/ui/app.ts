@@ -88,7 +88,7 @@ export class App {
     const key = e.key.toLowerCase();
     if ((e.ctrlKey || e.metaKey) && key === 'z') {
       e.preventDefault();
-      void board.undo().catch(() => undefined);
+      void board.undo().catch((e: Error) => this.toast(e.message));
       return;
     }
     if (e.ctrlKey || e.metaKey) return;
@@ -563,7 +563,7 @@ export class App {
             id: 'undo-btn',
             'aria-label': this.t('undo'),
             title: this.t('undo'),
-            onclick: () => void board.undo().catch(() => undefined),
+            onclick: () => void board.undo().catch((e: Error) => this.toast(e.message)),
           },
           `↶ ${this.t('undo')}`,
         ),

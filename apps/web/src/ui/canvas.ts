@@ -2,6 +2,12 @@
 import type { DrawOp, Fill, Stroke, Tool } from '@hybrid/game-protocol';
 import { ASPECT, Drawing, StrokeBuilder, normalize, renderOp, type Surface } from '../draw/model';
 
+/** Undos sent at once: below the server's default burst for drawing events (120). */
+const UNDO_BATCH = 50;
+/** How long to wait after a RATE_LIMITED undo, and how often, before giving up. */
+const UNDO_PAUSE_MS = 600;
+const UNDO_MAX_PAUSES = 10;
+
 export type BoardTool = Tool | 'fill';
 
 export interface BoardSink {
@@ -90,19 +96,31 @@ export class Board {
   }
 
   /**
-   * Undoes the local drawer's last gesture: one `draw:undo` per segment it was sent as, all sent at
-   * once (the socket keeps their order); the picture drops as many operations as the server
-   * accepted, so it never disagrees with what the others see.
+   * Undoes the local drawer's last gesture: one `draw:undo` per segment it was sent as (the socket
+   * keeps their order), in batches below the server's burst for drawing events. Undos the server
+   * refuses as RATE_LIMITED are sent again after a pause, so one click undoes even a long gesture.
+   * The picture drops as many operations as the server accepted, so it never disagrees with what
+   * the others see; what was not undone stays for the next undo, and the error is thrown.
    */
   async undo(): Promise<void> {
-    const n = this.gestures.pop() ?? 1;
-    const results = await Promise.allSettled(Array.from({ length: n }, () => this.sink.undo()));
-    const accepted = results.filter((r) => r.status === 'fulfilled').length;
-    for (let i = 0; i < accepted; i++) if (!this.drawing.undo()) break;
-    if (accepted < n) this.gestures.push(n - accepted);
-    this.drawing.renderAll(this.surface);
-    const failed = results.find((r) => r.status === 'rejected');
-    if (failed) throw failed.reason;
+    let left = this.gestures.pop() ?? 1;
+    try {
+      for (let pauses = 0; left > 0;) {
+        const batch = Math.min(left, UNDO_BATCH);
+        const results = await Promise.allSettled(Array.from({ length: batch }, () => this.sink.undo()));
+        const accepted = results.filter((r) => r.status === 'fulfilled').length;
+        for (let i = 0; i < accepted; i++) if (!this.drawing.undo()) break;
+        left -= accepted;
+        const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (!failed) continue;
+        const limited = (failed.reason as { code?: unknown } | null)?.code === 'RATE_LIMITED';
+        if (!limited || pauses++ >= UNDO_MAX_PAUSES) throw failed.reason;
+        await new Promise((r) => setTimeout(r, UNDO_PAUSE_MS));
+      }
+    } finally {
+      if (left > 0) this.gestures.push(left);
+      this.drawing.renderAll(this.surface);
+    }
   }
 
   async clear(): Promise<void> {
