@@ -271,6 +271,12 @@ test('three players create, join, draw, guess, reconnect and finish a game', asy
   const ranking = await alice.locator('#podium li').allTextContents();
   expect(ranking).toHaveLength(3);
   await shot(alice, '5-podium');
+
+  // Alice and Bob vote Carol out: Carol is told why, back in the lobby.
+  for (const p of [alice, bob]) await p.click('#players li:has-text("Carol") button.kick');
+  await carol.locator('.toast', { hasText: 'The other players voted you out of the room.' }).waitFor();
+  await carol.locator('#create-btn').waitFor();
+  await alice.locator('#players li', { hasText: 'Carol' }).waitFor({ state: 'detached' });
 });
 
 test('a late joiner sees the current picture; the phone layout and Korean text render', async () => {

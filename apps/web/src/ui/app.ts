@@ -143,6 +143,7 @@ export class App {
       if (playerId === c.playerId) {
         void c.leave();
         this.renderLobby();
+        this.toast(this.t('kicked'));
       }
     });
   }
