@@ -271,6 +271,15 @@ describe('images.yml', () => {
     });
   });
 
+  it('names the images in the registry they are pushed to, in the bump commit and in ci', () => {
+    // Without the host a pinned `hybrid/auth@sha256:…` would be pulled from Docker Hub.
+    const step = images.jobs.bump!.steps.find((s) => s.run?.includes('pnpm bump-images'))!;
+    expect(step.env?.IMAGE_REGISTRY).toBe('${{ vars.REGISTRY_HOST }}');
+    // ci synthesizes the same way, so its drift check agrees with the bump commits.
+    const test = ci.jobs.test! as Job & { env: Record<string, string> };
+    expect(test.env.IMAGE_REGISTRY).toBe('${{ vars.REGISTRY_HOST }}');
+  });
+
   it('pins the pushed digests with bump-images, re-synthesizes and commits as the bot', () => {
     const bump = runs(images.jobs.bump!).join('\n');
     expect(bump).toContain('pnpm bump-images "${refs[@]}"');
