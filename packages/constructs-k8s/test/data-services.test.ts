@@ -314,21 +314,22 @@ describe('RabbitMq', () => {
 });
 
 describe('PostgresBackup', () => {
-  it('dumps every catalog database and uploads to the bucket', () => {
-    const objs = synth((c) => {
+  /** The catalog's PostgreSQL and a backup of it with `props` (the bucket and the rest). */
+  const backup = (props: Omit<ConstructorParameters<typeof PostgresBackup>[2], 'postgres' | 'namespace'>) =>
+    synth((c) => {
       const pg = new Postgres(c, 'Pg', {
         workload: pgW,
         namespace: 'data',
         databases: databasesOf(catalog, 'postgres'),
       });
-      new PostgresBackup(c, 'B', {
-        postgres: pg,
-        namespace: 'data',
-        bucket: 'my-backups',
-        postgresImage: 'postgres:16.10-alpine',
-        partOf: 'waste-coach',
-        nodeRole: 'storage',
-      });
+      new PostgresBackup(c, 'B', { postgres: pg, namespace: 'data', ...props });
+    });
+  it('dumps every catalog database and uploads to the bucket', () => {
+    const objs = backup({
+      bucket: 'my-backups',
+      postgresImage: 'postgres:16.10-alpine',
+      partOf: 'waste-coach',
+      nodeRole: 'storage',
     });
     const cron = find(objs, 'CronJob', 'postgres-backup');
     expect(cron.spec).toMatchObject({ schedule: '17 3 * * *', concurrencyPolicy: 'Forbid' });
@@ -348,21 +349,12 @@ describe('PostgresBackup', () => {
     );
   });
   it('writes to <bucket>-<account id> when the bucket is per account, the account from STS', () => {
-    const objs = synth((c) => {
-      const pg = new Postgres(c, 'Pg', {
-        workload: pgW,
-        namespace: 'data',
-        databases: databasesOf(catalog, 'postgres'),
-      });
-      new PostgresBackup(c, 'B', {
-        postgres: pg,
-        namespace: 'data',
-        bucket: 'my-backups',
-        accountSuffix: true,
-        region: 'ap-northeast-2',
-        postgresImage: 'postgres:16.10-alpine',
-        partOf: 'waste-coach',
-      });
+    const objs = backup({
+      bucket: 'my-backups',
+      accountSuffix: true,
+      region: 'ap-northeast-2',
+      postgresImage: 'postgres:16.10-alpine',
+      partOf: 'waste-coach',
     });
     const upload = find(objs, 'CronJob', 'postgres-backup').spec.jobTemplate.spec.template.spec.containers[0];
     expect(upload.command[2]).toContain(
@@ -372,21 +364,8 @@ describe('PostgresBackup', () => {
     expect(upload.env).toContainEqual({ name: 'AWS_REGION', value: 'ap-northeast-2' });
   });
   it('rejects a bad bucket name', () => {
-    expect(() =>
-      synth((c) => {
-        const pg = new Postgres(c, 'Pg', {
-          workload: pgW,
-          namespace: 'data',
-          databases: databasesOf(catalog, 'postgres'),
-        });
-        new PostgresBackup(c, 'B', {
-          postgres: pg,
-          namespace: 'data',
-          bucket: 'Bad_Bucket',
-          postgresImage: 'postgres:16',
-          partOf: 'x',
-        });
-      }),
-    ).toThrow(/"Bad_Bucket" is not a valid S3 bucket name/);
+    expect(() => backup({ bucket: 'Bad_Bucket', postgresImage: 'postgres:16', partOf: 'x' })).toThrow(
+      /"Bad_Bucket" is not a valid S3 bucket name/,
+    );
   });
 });

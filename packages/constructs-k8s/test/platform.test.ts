@@ -29,17 +29,15 @@ const MiB = 2 ** 20;
 
 describe('AlbIngress', () => {
   const route = { path: '/api/v1/auth', service: 'auth', port: 8304 };
+  /** The Ingress `api` in namespace `wc`, group `g`, with `props` (host, routes and the rest). */
+  const ingress = (props: Omit<ConstructorParameters<typeof AlbIngress>[3], 'namespace' | 'group'>) =>
+    synth((c) => new AlbIngress(c, 'I', 'api', { namespace: 'wc', group: 'g', ...props }));
   it('routes paths to services over HTTPS on a shared ALB', () => {
-    const [ing] = synth(
-      (c) =>
-        new AlbIngress(c, 'I', 'api', {
-          namespace: 'wc',
-          group: 'g',
-          host: 'api.example.com',
-          routes: [route],
-          certificateArn: 'arn:aws:acm:ap-northeast-2:123456789012:certificate/abc-123',
-        }),
-    );
+    const [ing] = ingress({
+      host: 'api.example.com',
+      routes: [route],
+      certificateArn: 'arn:aws:acm:ap-northeast-2:123456789012:certificate/abc-123',
+    });
     expect(ing!.spec.ingressClassName).toBe('alb');
     expect(ing!.spec.rules[0].http.paths).toEqual([
       {
@@ -61,49 +59,24 @@ describe('AlbIngress', () => {
     expect(ing!.metadata.annotations).not.toHaveProperty('alb.ingress.kubernetes.io/security-groups');
   });
   it('attaches a given ALB security group and leaves the node rules to Terraform', () => {
-    const [ing] = synth(
-      (c) =>
-        new AlbIngress(c, 'I', 'api', {
-          namespace: 'wc',
-          group: 'g',
-          host: 'api.example.com',
-          routes: [route],
-          securityGroupId: 'sg-0123456789abcdef0',
-        }),
-    );
+    const [ing] = ingress({
+      host: 'api.example.com',
+      routes: [route],
+      securityGroupId: 'sg-0123456789abcdef0',
+    });
     expect(ing!.metadata.annotations).toMatchObject({
       'alb.ingress.kubernetes.io/security-groups': 'sg-0123456789abcdef0',
       'alb.ingress.kubernetes.io/manage-backend-security-group-rules': 'false',
     });
-    expect(() =>
-      synth(
-        (c) =>
-          new AlbIngress(c, 'I', 'api', {
-            namespace: 'wc',
-            group: 'g',
-            host: 'h',
-            routes: [route],
-            securityGroupId: 'my-alb',
-          }),
-      ),
-    ).toThrow(/"my-alb" is not a security group id/);
+    expect(() => ingress({ host: 'h', routes: [route], securityGroupId: 'my-alb' })).toThrow(
+      /"my-alb" is not a security group id/,
+    );
   });
   it('rejects duplicate paths, bad paths and a bad certificate', () => {
     expect(() =>
-      synth(
-        (c) =>
-          new AlbIngress(c, 'I', 'api', {
-            namespace: 'wc',
-            group: 'g',
-            host: 'h',
-            routes: [route, route, { ...route, path: 'nope' }],
-            certificateArn: 'arn:nope',
-          }),
-      ),
+      ingress({ host: 'h', routes: [route, route, { ...route, path: 'nope' }], certificateArn: 'arn:nope' }),
     ).toThrow(/routed twice[\s\S]*"nope" must be an absolute[\s\S]*not an ACM certificate ARN/);
-    expect(() =>
-      synth((c) => new AlbIngress(c, 'I', 'api', { namespace: 'wc', group: 'g', host: 'h', routes: [] })),
-    ).toThrow(/no routes/);
+    expect(() => ingress({ host: 'h', routes: [] })).toThrow(/no routes/);
   });
 });
 
