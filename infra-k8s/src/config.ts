@@ -27,9 +27,8 @@ export interface SynthConfig {
     readonly systemReserveMiB: number;
     /** MetalLB addresses on the LAN. */
     readonly lanPool: readonly string[];
-    /** The game Service's MetalLB address and port: the edge proxy's upstream. */
+    /** The game Service's MetalLB address: the edge proxy's upstream (its port is the game server's). */
     readonly gameAddress: string;
-    readonly gamePort: number;
     /** The LAN routes the Tailscale router advertises. */
     readonly advertiseRoutes: readonly string[];
     /** The AWS VPC reached through the tunnel (RDS). */
@@ -75,7 +74,6 @@ export function configFor(environment: EnvironmentName): SynthConfig {
       systemReserveMiB: 512,
       lanPool: [f.edge.piLanPool],
       gameAddress: f.edge.piIngressAddress,
-      gamePort: f.edge.piIngressPort,
       advertiseRoutes: [f.edge.piLanCidr],
       awsVpcCidr: f.edge.vpcCidr,
       webOrigin: f.edge.siteOrigin,

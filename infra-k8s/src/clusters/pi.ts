@@ -53,11 +53,8 @@ export function buildPi(cfg: SynthConfig): ClusterBuild {
   // game: the Socket.IO server behind MetalLB, and its Redis.
   const game = newFolder(app, folders, 'game');
   new PlatformNamespace(game, 'Namespace', 'game');
-  // The edge proxy's upstream is this Service: its pinned MetalLB address and its port.
-  if (c.gamePort !== gameServer.port)
-    throw new Error(
-      `pi: the edge proxy targets port ${c.gamePort} but the game Service listens on ${gameServer.port}`,
-    );
+  // The edge proxy's upstream is this Service: its pinned MetalLB address and its port (the
+  // environment facts take the proxy's port from the game server's catalog entry).
   if (!c.lanPool.some((r) => inRange(c.gameAddress, r)))
     throw new Error(
       `pi: the game Service's address ${c.gameAddress} is outside the LAN pool ${c.lanPool.join(', ')}`,

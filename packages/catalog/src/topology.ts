@@ -36,6 +36,13 @@ export interface ClusterTopology {
 }
 
 /** The label and taint key for a role. */
+/**
+ * The Service node port range (kube-apiserver's default, which the kubeadm cluster keeps): the
+ * cluster stack admits the ALB to it on the nodes, and the ALB's backend Services take their
+ * fixed node ports from it.
+ */
+export const NODE_PORT_RANGE = { from: 30000, to: 32767 } as const;
+
 export const nodeRoleKey = (role: NodeRole): string => `node-role.hybrid.dev/${role}`;
 
 export const topologies = {

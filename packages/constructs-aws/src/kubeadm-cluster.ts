@@ -1,4 +1,4 @@
-import { validateTopology, type ClusterTopology, type NodePool } from '@hybrid/catalog';
+import { NODE_PORT_RANGE, validateTopology, type ClusterTopology, type NodePool } from '@hybrid/catalog';
 import { AutoscalingGroup } from '@cdktn/provider-aws/lib/autoscaling-group';
 import { DataAwsAmi } from '@cdktn/provider-aws/lib/data-aws-ami';
 import { IamInstanceProfile } from '@cdktn/provider-aws/lib/iam-instance-profile';
@@ -47,9 +47,6 @@ export type BucketAccess =
   | 'read-write'
   /** put objects only, including multipart uploads (a backup destination) */
   | 'put';
-
-/** NodePort range of kube-proxy; the ALB reaches services only here. */
-export const NODE_PORT_RANGE = { from: 30000, to: 32767 } as const;
 
 /**
  * A self-managed kubeadm cluster on EC2: one control-plane instance at a fixed private address,

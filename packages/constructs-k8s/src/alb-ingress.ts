@@ -31,9 +31,6 @@ export interface AlbIngressProps {
   readonly annotations?: Readonly<Record<string, string>>;
 }
 
-/** The Service port range kube-proxy opens on every node (kube-apiserver's default). */
-export const NODE_PORT_RANGE = { from: 30000, to: 32767 } as const;
-
 /** Annotations for a Service behind an {@link AlbIngress}: the path the ALB health check requests. */
 export const albBackendAnnotations = (healthCheckPath: string): Record<string, string> => ({
   'alb.ingress.kubernetes.io/healthcheck-path': healthCheckPath,

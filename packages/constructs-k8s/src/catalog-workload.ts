@@ -1,9 +1,9 @@
-import { nodeRoleKey, type Workload, type WorkloadKind } from '@hybrid/catalog';
+import { NODE_PORT_RANGE, nodeRoleKey, type Workload, type WorkloadKind } from '@hybrid/catalog';
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { contractEnv, secretKeys, secretNameOf } from './env';
-import { NODE_PORT_RANGE } from './alb-ingress';
 import { isDnsLabel, Problems } from './errors';
+import { StoreSecret } from './external-secrets';
 import { imageName } from './image';
 import { k8s } from './k8s';
 import { labelsOf, selectorLabels } from './labels';
@@ -275,17 +275,12 @@ export abstract class CatalogWorkload extends Construct {
 
     const keys = secretKeys(w);
     if (props.secretStore && keys.length) {
-      const path = props.secretPath ?? `${props.namespace}/${w.name}`;
-      new ApiObject(this, 'ExternalSecret', {
-        apiVersion: 'external-secrets.io/v1',
-        kind: 'ExternalSecret',
-        metadata: { name: secretNameOf(w.name), namespace: props.namespace, labels },
-        spec: {
-          refreshInterval: '1h',
-          secretStoreRef: { kind: 'ClusterSecretStore', name: props.secretStore },
-          target: { name: secretNameOf(w.name), creationPolicy: 'Owner' },
-          data: keys.map((k) => ({ secretKey: k, remoteRef: { key: path, property: k } })),
-        },
+      new StoreSecret(this, 'ExternalSecret', secretNameOf(w.name), {
+        namespace: props.namespace,
+        store: props.secretStore,
+        remoteKey: props.secretPath ?? `${props.namespace}/${w.name}`,
+        keys,
+        labels,
       });
     }
   }
